@@ -69,4 +69,12 @@ void cvz_wrappers_init(void);
  * by the collector only. */
 const char *cvz_symbolize(uint64_t addr, char *buf, size_t len);
 
+/* ---- provided by tracer/lttng/ when built with LTTng-UST (weak in the core) ----------- */
+
+/* Called once per process by the core when CONVIZ_LTTNG is "1" (JSON and LTTng) or "only".
+ * Returns false, after saying why on stderr once, when no session daemon answers. */
+bool cvz_lttng_init(void);
+/* Every record (and string event) is passed here too while LTTng output is on. */
+void cvz_lttng_emit(const struct cvz_record *rec, const char *args_json);
+
 #endif
