@@ -16,8 +16,45 @@
 
 #include "cvz_model.h" /* enum cvz_event_kind, cvz_ns */
 
-/* A binary record, as wrappers hand it to the core.  The meaning of a/b/c per kind is fixed by
- * the writer in core (see writer.c's table); wrappers fill it through the helpers below. */
+/* A binary record, as wrappers hand it to the core.  Records must be self-contained (no
+ * pointers): `conviz record` may turn them into JSON from the ring file after the process died.
+ *
+ * Field use per kind (anything not listed is 0). `sub` flags: CVZ_SUB_*.
+ *   LOCK_REQUEST   obj=addr  sub=mode flag
+ *   LOCK_ACQUIRE   obj=addr  sub=res (enum cvz_acq_result) | mode flag | count flag
+ *                  a=wait_ns b=depth c=count (semaphore value, when the count flag is set)
+ *   LOCK_RELEASE   obj=addr  sub=mode flag | count flag  a=hold_ns b=depth c=count
+ *   COND_WAIT      obj=cond  a=mutex b=timed(0/1)
+ *   COND_WAKE      obj=cond  a=mutex sub=res (enum cvz_acq_result: OK, TIMEOUT, ERROR)
+ *   COND_SIGNAL, COND_BROADCAST, BARRIER_WAIT, OBJ_DESTROY   obj=addr
+ *   BARRIER_LEAVE  obj=addr  a=serial(0/1)
+ *   BLOCK_BEGIN    sub=reason (enum cvz_reason) obj=fd, or target tid/pid (join/child)
+ *                  a=function id (enum cvz_fn, cvz_fn.def) b=fd kind (enum cvz_fd_kind)
+ *                  c=inode (pipe/socket) or requested sleep ns
+ *   BLOCK_END      sub=reason obj=target joined/reaped (0 if none) a=function id
+ *                  b=return value (int64) c=status (wait status / join)
+ *   THREAD_CREATE  obj=child tid      THREAD_START obj=parent tid     THREAD_EXIT  -
+ *   THREAD_DETACH  obj=target tid     PROCESS_FORK obj=child pid
+ *   PROCESS_EXIT   a=status b=signal sub=how (enum cvz_exit_how)
+ *   USER_END       -                  CORO_SWITCH obj=coroutine id (name: a string event first)
+ * String events (cvz_rec_str): PROCESS_NAME, THREAD_NAME, PROCESS_START, PROCESS_EXEC,
+ * PROCESS_SPAWN, OBJ_DECLARE (the wrappers name the object at its first use), USER_MARK,
+ * USER_BEGIN, CORO_SWITCH with a name.  RUNNING, SCHED_SAMPLE and LOST come from the core. */
+#define CVZ_SUB_RES_MASK 0x000f
+#define CVZ_SUB_SHARED   0x0010 /* mode "r" (rwlock read); absent = "w" */
+#define CVZ_SUB_COUNT    0x0020 /* c holds a semaphore count */
+
+enum cvz_fd_kind { CVZ_FD_NONE = 0, CVZ_FD_PIPE, CVZ_FD_SOCKET, CVZ_FD_FILE, CVZ_FD_TTY, CVZ_FD_OTHER };
+enum cvz_exit_how { CVZ_EXIT_EXIT = 0, CVZ_EXIT__EXIT, CVZ_EXIT_SIGNAL, CVZ_EXIT_KILLED };
+
+/* Function ids for block.begin/end ("fn"): tracer/cvz_fn.def lists CVZ_FN(name), one per
+ * wrapped blocking function; the writer prints the name. */
+enum cvz_fn {
+#define CVZ_FN(name) CVZ_FN_##name,
+#include "cvz_fn.def"
+#undef CVZ_FN
+    CVZ_FN__COUNT
+};
 struct cvz_record {
     uint64_t ts;    /* CLOCK_MONOTONIC ns */
     uint16_t kind;  /* enum cvz_event_kind */
@@ -69,7 +106,9 @@ void cvz_wrappers_init(void);
  * by the collector only. */
 const char *cvz_symbolize(uint64_t addr, char *buf, size_t len);
 
-/* ---- provided by tracer/lttng/ when built with LTTng-UST (weak in the core) ----------- */
+/* ---- provided by libconviz-lttng.so (tracer/lttng/), which the core dlopen()s from its own
+ * directory only when CONVIZ_LTTNG is set, so that programs traced to JSON never load
+ * liblttng-ust (it starts threads of its own). ------------------------------------------- */
 
 /* Called once per process by the core when CONVIZ_LTTNG is "1" (JSON and LTTng) or "only".
  * Returns false, after saying why on stderr once, when no session daemon answers. */
