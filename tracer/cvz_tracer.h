@@ -97,6 +97,16 @@ void cvz_process_exit(int status, int signal, const char *how); /* flush everyth
 void cvz_thread_started(pid_t parent_tid); /* first thing in a new thread */
 void cvz_thread_exiting(void);       /* last thing in a thread: records, releases its ring */
 
+/* Added for the wrappers (additive; the wrappers carry weak fallbacks, so the core may leave
+ * them out).  cvz_tid_of: kernel tid of the thread `th` (a pthread_t) while it is joinable,
+ * 0 when unknown; the core's pthread_create wrapper knows it, and must forget it when the
+ * thread is joined or detached (glibc reuses a joined thread's pthread_t at once).  The
+ * fallback reads glibc's struct pthread, which is right only while the thread still runs.
+ * cvz_rec_str_tid: cvz_rec_str for another thread of this process (pthread_setname_np(other)).
+ * The fallback records on the calling thread with an extra "tid" key. */
+pid_t cvz_tid_of(unsigned long th);
+void cvz_rec_str_tid(uint16_t kind, uint64_t ts, pid_t tid, const char *args_json);
+
 /* ---- provided by the wrappers ---------------------------------------------------------- */
 
 /* Resolve every real_* pointer (called once by the core's constructor, and lazily). */
