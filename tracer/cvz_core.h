@@ -1,0 +1,70 @@
+/* cvz_core.h - internals shared by the tracer core's files (core.c, sched.c, lifecycle.c); the
+ * wrappers use only cvz_tracer.h.
+ */
+#ifndef CVZ_CORE_H
+#define CVZ_CORE_H
+
+#include <stdbool.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cvz_spool.h"
+#include "cvz_tracer.h"
+
+#define CVZ_TLS __thread __attribute__((tls_model("initial-exec")))
+
+enum cvz_sched_kind { CVZ_SCHED_KIND_NONE = 0, CVZ_SCHED_KIND_PERF, CVZ_SCHED_KIND_PROC };
+
+struct cvz_settings {
+    char out[4096];     /* output JSON path */
+    char ringdir[4200]; /* <out>.d */
+    int sched_wanted;   /* -1 = auto (perf, then proc, then none) */
+    uint64_t buffer;    /* bytes per thread ring */
+    uint32_t nslots;
+    bool follow;
+    int root_pid;
+    int lttng; /* 0 off, 1 JSON + LTTng, 2 LTTng only */
+    bool quiet;
+    bool keep_rings; /* under `conviz record`: leave drained ring files for its summary */
+};
+
+extern struct cvz_settings cvz_cfg;
+extern volatile int cvz_pid;          /* this process image's pid */
+extern int cvz_sched;                 /* enum cvz_sched_kind in use */
+extern struct cvz_ring_header *cvz_hdr;
+extern int cvz_out_fd;
+
+/* Raw syscalls, so that the tracer's own I/O never goes through the wrappers. */
+long cvz_sys_write(int fd, const void *buf, size_t len);
+
+/* Tracer-internal state of the calling thread: set for the collector, and while the core runs
+ * code that may call wrapped functions. */
+void cvz_internal_enter(void);
+void cvz_internal_leave(void);
+
+/* The drain lock serialises the collector, exec, fork and exit paths. try: bounded wait. */
+bool cvz_drain_lock(int max_ms);
+void cvz_drain_unlock(void);
+/* Drain every ring and the scheduler source into the output (caller holds the drain lock). */
+void cvz_drain_all(bool final);
+
+/* sched.c: scheduler sources, called by the core (collector side). */
+bool cvz_perf_open(void);     /* open per-CPU events; false when perf is not available */
+void cvz_perf_close(void);    /* unmap and close (fork child, exit) */
+int cvz_perf_pollfds(struct pollfd *fds, int max);
+void cvz_perf_drain(struct cvz_obuf *o, bool final);
+void cvz_proc_sample(struct cvz_obuf *o);
+void cvz_proc_reset(void);
+
+/* core.c: record with an explicit tid (thread.create written by the child for its creator). */
+void cvz_rec_as(int tid, uint16_t kind, uint16_t sub, uint64_t ts, uint64_t obj, uint64_t a,
+                uint64_t b, uint64_t c);
+/* Exec bookkeeping: flush for the new image, resume if exec failed. */
+bool cvz_in_vfork_child(void);
+void cvz_tls_reset_after_fork(void);
+
+/* lifecycle.c */
+void cvz_lifecycle_init(void); /* fatal-signal handlers, on_exit */
+
+#endif

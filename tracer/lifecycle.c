@@ -1,0 +1,343 @@
+/* lifecycle.c - the wrappers for thread and process lifecycles: pthread_create/pthread_exit,
+ * fork, the exec family, posix_spawn/system/popen, _exit/_Exit, exit (on_exit), and fatal
+ * signals (with sigaction/signal wrappers that keep our handlers invisible to the program).
+ *
+ * DESIGN (DESIGN.md §4): vfork is NOT wrapped (a C wrapper that returns twice corrupts the
+ * parent); instead every hook here checks cvz_in_vfork_child() and does nothing there.  The
+ * execl* variadic forms are routed through execve/execvp so there is one code path.  The fork
+ * mechanics (fresh ring file, perf fds and collector in the child) live in pthread_atfork
+ * handlers (core.c), so forks that do not go through our fork() wrapper are handled too; the
+ * wrapper only adds the process.fork event with the child's pid.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cvz_core.h"
+
+extern char **environ;
+
+#define REAL(name)                                                                                 \
+    static __typeof__(name) *real_##name;                                                          \
+    if (__builtin_expect(real_##name == NULL, 0))                                                  \
+    real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)
+
+/* True when a wrapper here should record: tracing on and not inside tracer code. */
+static bool may_record(void)
+{
+    if (!cvz_enter()) return false;
+    cvz_leave();
+    return !cvz_in_vfork_child();
+}
+
+/* ---- threads ------------------------------------------------------------------------------ */
+
+struct start_box {
+    void *(*fn)(void *);
+    void *arg;
+    pid_t parent;
+    uint64_t ts;
+};
+
+static void *thread_trampoline(void *p)
+{
+    struct start_box box = *(struct start_box *)p;
+    free(p);
+    pid_t me = cvz_tid();
+    /* thread.create belongs to the creator; the child writes it (with the creator's tid and
+     * the time pthread_create was called) so that the creator never waits for the child. */
+    cvz_rec_as(box.parent, CVZ_EV_THREAD_CREATE, 0, box.ts, (uint64_t)me, 0, 0, 0);
+    cvz_thread_started(box.parent);
+    void *ret = box.fn(box.arg);
+    cvz_thread_exiting();
+    return ret;
+}
+
+int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
+{
+    REAL(pthread_create);
+    if (!real_pthread_create) return EAGAIN;
+    if (!may_record()) return real_pthread_create(thread, attr, fn, arg);
+    struct start_box *box = malloc(sizeof *box);
+    if (!box) return real_pthread_create(thread, attr, fn, arg);
+    box->fn = fn;
+    box->arg = arg;
+    box->parent = cvz_tid();
+    box->ts = cvz_now();
+    int rc = real_pthread_create(thread, attr, thread_trampoline, box);
+    if (rc != 0) free(box);
+    return rc;
+}
+
+void pthread_exit(void *retval)
+{
+    REAL(pthread_exit);
+    cvz_thread_exiting();
+    real_pthread_exit(retval);
+    __builtin_unreachable();
+}
+
+/* ---- fork ---------------------------------------------------------------------------------- */
+
+pid_t fork(void)
+{
+    REAL(fork);
+    pid_t pid = real_fork();
+    if (pid > 0 && may_record()) cvz_fork_parent(pid);
+    return pid;
+}
+
+/* ---- exec family --------------------------------------------------------------------------- */
+
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+    REAL(execve);
+    bool rec = may_record();
+    if (rec) cvz_before_exec(path, argv);
+    int rc = real_execve(path, argv, envp);
+    if (rec) {
+        int e = errno;
+        cvz_exec_failed();
+        errno = e;
+    }
+    return rc;
+}
+
+int execv(const char *path, char *const argv[]) { return execve(path, argv, environ); }
+
+int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+    REAL(execvpe);
+    bool rec = may_record();
+    if (rec) cvz_before_exec(file, argv);
+    int rc = real_execvpe(file, argv, envp);
+    if (rec) {
+        int e = errno;
+        cvz_exec_failed();
+        errno = e;
+    }
+    return rc;
+}
+
+int execvp(const char *file, char *const argv[]) { return execvpe(file, argv, environ); }
+
+int fexecve(int fd, char *const argv[], char *const envp[])
+{
+    REAL(fexecve);
+    bool rec = may_record();
+    if (rec) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        cvz_before_exec(path, argv);
+    }
+    int rc = real_fexecve(fd, argv, envp);
+    if (rec) {
+        int e = errno;
+        cvz_exec_failed();
+        errno = e;
+    }
+    return rc;
+}
+
+/* Collect the variadic arguments of execl* into an argv on the stack. */
+#define COLLECT_ARGS(first, ap, argv_out, envp_out, with_env)                                      \
+    size_t argc_ = 1;                                                                              \
+    va_start(ap, first);                                                                           \
+    while (va_arg(ap, char *)) argc_++;                                                            \
+    va_end(ap);                                                                                    \
+    char **argv_out = __builtin_alloca((argc_ + 1) * sizeof(char *));                              \
+    char *const *envp_out = environ;                                                               \
+    va_start(ap, first);                                                                           \
+    argv_out[0] = (char *)(first);                                                                 \
+    for (size_t i_ = 1; i_ <= argc_; i_++) argv_out[i_] = i_ < argc_ ? va_arg(ap, char *) : NULL;  \
+    if (with_env) {                                                                                \
+        (void)va_arg(ap, char *); /* the terminating NULL */                                       \
+        envp_out = va_arg(ap, char *const *);                                                      \
+    }                                                                                              \
+    va_end(ap)
+
+int execl(const char *path, const char *arg, ...)
+{
+    va_list ap;
+    COLLECT_ARGS(arg, ap, argv, envp, 0);
+    return execve(path, argv, envp);
+}
+
+int execlp(const char *file, const char *arg, ...)
+{
+    va_list ap;
+    COLLECT_ARGS(arg, ap, argv, envp, 0);
+    return execvpe(file, argv, envp);
+}
+
+int execle(const char *path, const char *arg, ...)
+{
+    va_list ap;
+    COLLECT_ARGS(arg, ap, argv, envp, 1);
+    return execve(path, argv, envp);
+}
+
+/* ---- spawn, system, popen ------------------------------------------------------------------ */
+
+static void record_spawn(uint64_t ts, pid_t child, const char *path, const char *how)
+{
+    char args[4400], *p = args;
+    p = cvz_fmt_str(p, "\"child\":");
+    p = cvz_fmt_i64(p, child);
+    p = cvz_fmt_str(p, ",\"path\":\"");
+    if (path) p = cvz_fmt_json_escaped(p, 4096, path, strlen(path));
+    p = cvz_fmt_str(p, "\",\"how\":\"");
+    p = cvz_fmt_str(p, how);
+    p = cvz_fmt_str(p, "\"");
+    *p = 0;
+    cvz_rec_str(CVZ_EV_PROCESS_SPAWN, ts, args);
+}
+
+int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    REAL(posix_spawn);
+    bool rec = may_record();
+    uint64_t ts = rec ? cvz_now() : 0;
+    pid_t child = 0;
+    int rc = real_posix_spawn(&child, path, fa, attr, argv, envp);
+    if (pid) *pid = child;
+    if (rec && rc == 0) record_spawn(ts, child, path, "posix_spawn");
+    return rc;
+}
+
+int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+                 const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    REAL(posix_spawnp);
+    bool rec = may_record();
+    uint64_t ts = rec ? cvz_now() : 0;
+    pid_t child = 0;
+    int rc = real_posix_spawnp(&child, file, fa, attr, argv, envp);
+    if (pid) *pid = child;
+    if (rec && rc == 0) record_spawn(ts, child, file, "posix_spawn");
+    return rc;
+}
+
+int system(const char *command)
+{
+    REAL(system);
+    if (command && may_record()) record_spawn(cvz_now(), 0, command, "system");
+    return real_system(command);
+}
+
+FILE *popen(const char *command, const char *type)
+{
+    REAL(popen);
+    bool rec = may_record();
+    uint64_t ts = rec ? cvz_now() : 0;
+    FILE *f = real_popen(command, type);
+    if (rec && f) record_spawn(ts, 0, command, "popen");
+    return f;
+}
+
+/* ---- exit ------------------------------------------------------------------------------------ */
+
+void _exit(int status)
+{
+    REAL(_exit);
+    if (may_record()) cvz_process_exit(status, 0, "_exit");
+    real__exit(status);
+    __builtin_unreachable();
+}
+
+void _Exit(int status)
+{
+    REAL(_Exit);
+    if (may_record()) cvz_process_exit(status, 0, "_exit");
+    real__Exit(status);
+    __builtin_unreachable();
+}
+
+/* exit() and the return from main: on_exit hands us the status. */
+static void on_exit_handler(int status, void *arg)
+{
+    (void)arg;
+    if (!cvz_in_vfork_child()) cvz_process_exit(status, 0, "exit");
+}
+
+/* ---- fatal signals ---------------------------------------------------------------------------- */
+
+static const int fatal_signals[] = {SIGSEGV, SIGBUS,  SIGABRT, SIGFPE,  SIGILL, SIGTERM,
+                                    SIGINT,  SIGQUIT, SIGHUP,  SIGPIPE, SIGSYS, SIGXCPU};
+static atomic_int ours[65]; /* our handler is installed for this signal */
+
+static void fatal_handler(int sig, siginfo_t *si, void *uc)
+{
+    (void)si;
+    (void)uc;
+    int saved = errno;
+    REAL(sigaction);
+    cvz_process_exit(-1, sig, "signal");
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    if (real_sigaction) real_sigaction(sig, &dfl, NULL);
+    atomic_store(&ours[sig], 0);
+    /* Still blocked while we are in the handler: delivered with the default action on return
+     * (a synchronous fault would also simply happen again). */
+    syscall(SYS_tgkill, (int)syscall(SYS_getpid), (int)syscall(SYS_gettid), sig);
+    errno = saved;
+}
+
+int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    REAL(sigaction);
+    if (sig <= 0 || sig >= 65 || !atomic_load(&ours[sig])) return real_sigaction(sig, act, old);
+    int rc = real_sigaction(sig, act, old);
+    if (rc == 0) {
+        if (act) atomic_store(&ours[sig], 0); /* the program's own disposition replaces ours */
+        if (old) {
+            memset(old, 0, sizeof *old);
+            old->sa_handler = SIG_DFL; /* what the program would have seen without us */
+        }
+    }
+    return rc;
+}
+
+sighandler_t signal(int sig, sighandler_t handler)
+{
+    REAL(signal);
+    if (sig <= 0 || sig >= 65 || !atomic_load(&ours[sig])) return real_signal(sig, handler);
+    sighandler_t prev = real_signal(sig, handler);
+    if (prev == SIG_ERR) return prev;
+    atomic_store(&ours[sig], 0);
+    return SIG_DFL;
+}
+
+void cvz_lifecycle_init(void)
+{
+    static bool done;
+    if (done || !cvz_active()) return;
+    done = true;
+    REAL(sigaction);
+    if (!real_sigaction) return;
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
+        int sig = fatal_signals[i];
+        struct sigaction cur;
+        if (real_sigaction(sig, NULL, &cur) != 0) continue;
+        if (cur.sa_handler != SIG_DFL || (cur.sa_flags & SA_SIGINFO)) continue;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = fatal_handler;
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+        sigemptyset(&sa.sa_mask);
+        atomic_store(&ours[sig], 1);
+        if (real_sigaction(sig, &sa, NULL) != 0) atomic_store(&ours[sig], 0);
+    }
+    on_exit(on_exit_handler, NULL);
+}
