@@ -212,6 +212,7 @@ struct cvz_trace {
     uint64_t broken;        /* broken sequences counted while deriving */
     bool truncated;         /* the file ended inside an event */
     struct cvz_diag *diags; size_t ndiags; /* at most CVZ_MAX_DIAGS kept, `broken` counts all */
+    uint64_t unknown_events; /* events of unknown kind, counted and skipped */
 };
 
 #define CVZ_MAX_DIAGS 64

@@ -1,0 +1,810 @@
+/* cvz_reader.c - reads a Chrome-format JSON trace (conviz's own or another producer's) into
+ * compact raw events, then hands them to cvz_derive().
+ *
+ * DESIGN: the file is walked value by value with cJSON_ParseWithLengthOpts (which parses one
+ * value and says where it ended), skipping the array's '[' ',' ']' between values.  That single
+ * loop reads the conviz form (one event per line, maybe without the final ']', maybe cut
+ * mid-line), a whole array on one line, pretty-printed arrays and JSON Lines; an object with a
+ * "traceEvents" array (the JSON Object form) is iterated in place.  A value that does not parse
+ * is reported (byte offset and line) and skipped up to the next line starting with '{', so one
+ * broken line never loses the rest.  Files in the conviz line form are split at a line boundary
+ * and parsed by two threads (cJSON per line is ~100 MB/s per core).  The file is mmap'ed and the
+ * pages already parsed are dropped as we go, so the trace text never sits in memory whole.
+ */
+#include "cvz_internal.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TS_LIMIT_US 1e15 /* |ts| and dur beyond ~31 years are absurd: skipped or clamped */
+#define PARALLEL_MIN_BYTES (4u << 20)
+#define DROP_CHUNK (64u << 20)
+
+/* ---- diagnostics ----------------------------------------------------------------------- */
+
+struct local_diag {
+    int64_t offset, line;
+    char *message;
+};
+
+/* One parser's state: a byte range of the text, its raw events and its own diagnostics. */
+struct parser {
+    const char *text; /* the whole document */
+    size_t begin, end; /* this parser's byte range */
+    int64_t first_line; /* 1-based line number at `begin` (0 = unknown: fixed up after) */
+    struct cvz_raw_set set;
+    struct local_diag diags[CVZ_MAX_DIAGS];
+    size_t ndiags;
+    uint64_t ndiag_total;
+    uint64_t nevents;
+    bool truncated;
+    bool mapped;      /* drop parsed pages (the text is a private file mapping) */
+    size_t dropped;   /* bytes before this offset were dropped */
+    /* first unknown name, for the summary */
+    char unknown_example[48];
+    int64_t unknown_line;
+};
+
+static void pdiag(struct parser *p, int64_t offset, int64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void pdiag(struct parser *p, int64_t offset, int64_t line, const char *fmt, ...)
+{
+    p->ndiag_total++;
+    if (p->ndiags >= CVZ_MAX_DIAGS) return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    struct local_diag *d = &p->diags[p->ndiags++];
+    d->offset = offset;
+    d->line = line;
+    d->message = strdup(buf);
+}
+
+void cvz_diag_add(struct cvz_trace *trace, int64_t offset, int64_t line, const char *fmt, ...)
+{
+    if (trace->ndiags >= CVZ_MAX_DIAGS) return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (!trace->diags) trace->diags = calloc(CVZ_MAX_DIAGS, sizeof *trace->diags);
+    if (!trace->diags) return;
+    struct cvz_diag *d = &trace->diags[trace->ndiags++];
+    d->offset = offset;
+    d->line = line;
+    d->message = strdup(buf);
+}
+
+/* ---- growing arrays -------------------------------------------------------------------- */
+
+static struct cvz_raw *raw_push(struct cvz_raw_set *s)
+{
+    if (s->nraw == s->capraw) {
+        size_t cap = s->capraw ? s->capraw + s->capraw / 2 : 4096;
+        struct cvz_raw *n = realloc(s->raw, cap * sizeof *n);
+        if (!n) return NULL;
+        s->raw = n;
+        s->capraw = cap;
+    }
+    struct cvz_raw *r = &s->raw[s->nraw++];
+    memset(r, 0, sizeof *r);
+    r->b = -1;
+    return r;
+}
+
+static int32_t extra_push(struct cvz_raw_set *s, const char *s1, const char *s2)
+{
+    if (s->nextras == s->capextras) {
+        size_t cap = s->capextras ? s->capextras * 2 : 64;
+        struct cvz_extra *n = realloc(s->extras, cap * sizeof *n);
+        if (!n) return -1;
+        s->extras = n;
+        s->capextras = cap;
+    }
+    if (s->nextras >= INT32_MAX) return -1;
+    struct cvz_extra *e = &s->extras[s->nextras];
+    memset(e, 0, sizeof *e);
+    e->s1 = s1 ? strdup(s1) : NULL;
+    e->s2 = s2 ? strdup(s2) : NULL;
+    return (int32_t)s->nextras++;
+}
+
+/* ---- JSON field access ------------------------------------------------------------------ */
+
+static const char *jstr(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A number, or a string holding one (decimal or 0x hex), as a double; false when absent. */
+static bool jnum(const cJSON *o, const char *key, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsNumber(v)) {
+        if (!isfinite(v->valuedouble)) return false;
+        *out = v->valuedouble;
+        return true;
+    }
+    if (cJSON_IsString(v) && v->valuestring[0]) {
+        char *end;
+        double d;
+        if (v->valuestring[0] == '0' && (v->valuestring[1] == 'x' || v->valuestring[1] == 'X'))
+            d = (double)strtoull(v->valuestring, &end, 16);
+        else
+            d = strtod(v->valuestring, &end);
+        if (*end || !isfinite(d)) return false;
+        *out = d;
+        return true;
+    }
+    if (cJSON_IsBool(v)) {
+        *out = cJSON_IsTrue(v) ? 1 : 0;
+        return true;
+    }
+    return false;
+}
+
+static int64_t jint(const cJSON *o, const char *key, int64_t dflt)
+{
+    double d;
+    if (!jnum(o, key, &d)) return dflt;
+    if (d >= 9.2e18) return INT64_MAX;
+    if (d <= -9.2e18) return INT64_MIN;
+    return (int64_t)d;
+}
+
+static int32_t clamp32(int64_t v)
+{
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
+
+/* Object ids: "0x55d0c3a4e040" (hex string) or a plain number. */
+static uint64_t jaddr(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (cJSON_IsString(v)) return strtoull(v->valuestring, NULL, 0);
+    if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1.8e19)
+        return (uint64_t)v->valuedouble;
+    return 0;
+}
+
+static uint8_t acq_result(const char *res)
+{
+    if (!res || strcmp(res, "ok") == 0) return CVZ_ACQ_OK;
+    if (strcmp(res, "busy") == 0) return CVZ_ACQ_BUSY;
+    if (strcmp(res, "timeout") == 0) return CVZ_ACQ_TIMEOUT;
+    if (strcmp(res, "eintr") == 0) return CVZ_ACQ_EINTR;
+    return CVZ_ACQ_ERROR;
+}
+
+static uint8_t block_reason(const char *r)
+{
+    if (!r) return CVZ_R_OTHER;
+    for (int i = 1; i < CVZ_R__COUNT; i++)
+        if (strcmp(r, cvz_reason_names[i]) == 0) return (uint8_t)i;
+    return CVZ_R_OTHER;
+}
+
+static uint8_t fn_class(const char *fn)
+{
+    if (!fn) return CVZ_FN_OTHER;
+    static const char *const reads[] = {"read", "readv", "recv", "recvfrom", "recvmsg", "pread"};
+    static const char *const writes[] = {"write", "writev", "send", "sendto", "sendmsg", "pwrite"};
+    for (size_t i = 0; i < sizeof reads / sizeof *reads; i++)
+        if (strcmp(fn, reads[i]) == 0) return CVZ_FN_READ;
+    for (size_t i = 0; i < sizeof writes / sizeof *writes; i++)
+        if (strcmp(fn, writes[i]) == 0) return CVZ_FN_WRITE;
+    return CVZ_FN_OTHER;
+}
+
+static uint8_t obj_kind(const char *k)
+{
+    if (!k) return CVZ_OBJ_OTHER;
+    for (int i = 0; i < CVZ_OBJ__COUNT; i++)
+        if (strcmp(k, cvz_obj_kind_names[i]) == 0) return (uint8_t)i;
+    if (strcmp(k, "semaphore") == 0) return CVZ_OBJ_SEM;
+    if (strcmp(k, "spinlock") == 0) return CVZ_OBJ_SPIN;
+    return CVZ_OBJ_OTHER;
+}
+
+/* ---- one event -------------------------------------------------------------------------- */
+
+static void ingest(struct parser *p, const cJSON *ev, int64_t offset, int64_t line)
+{
+    if (!cJSON_IsObject(ev)) {
+        pdiag(p, offset, line, "not an event object: skipped");
+        return;
+    }
+    const char *name = jstr(ev, "name");
+    const char *ph = jstr(ev, "ph");
+    const char *cat = jstr(ev, "cat");
+    bool cvz_cat = cat && strncmp(cat, "cvz", 3) == 0 && (cat[3] == '\0' || cat[3] == '.');
+    if (cat && strcmp(cat, "cvz.state") == 0) return; /* derived by `conviz record`: re-derived */
+    int kind = name ? cvz_event_kind_from_name(name) : -1;
+    char phase = ph && ph[0] && !ph[1] ? ph[0] : '?';
+
+    if (kind == CVZ_EV_PROCESS_NAME || kind == CVZ_EV_THREAD_NAME) {
+        if (phase != 'M') kind = -1;
+    } else if (kind >= 0 && !cvz_cat) {
+        kind = -1; /* a foreign event that happens to share a name */
+    }
+    if (kind < 0) {
+        if (phase == 'M') return; /* sort indexes and other metadata: nothing to show */
+        if (cvz_cat || !strchr("XBEiIR", phase)) {
+            p->set.nunknown++;
+            if (!p->unknown_example[0]) {
+                snprintf(p->unknown_example, sizeof p->unknown_example, "%s (ph %s)",
+                         name ? name : "(no name)", ph ? ph : "none");
+                p->unknown_line = line;
+            }
+            return;
+        }
+        kind = CVZ_EV_FOREIGN;
+    }
+
+    double ts_us = 0;
+    if (!jnum(ev, "ts", &ts_us)) {
+        if (phase != 'M') {
+            pdiag(p, offset, line, "event \"%s\" has no numeric \"ts\": skipped", name ? name : "");
+            return;
+        }
+    }
+    if (fabs(ts_us) > TS_LIMIT_US) {
+        pdiag(p, offset, line, "event \"%s\": ts %.17g us is out of range: skipped",
+              name ? name : "", ts_us);
+        return;
+    }
+    int64_t pid = jint(ev, "pid", 0), tid = jint(ev, "tid", pid);
+    if (pid < INT32_MIN || pid > INT32_MAX || tid < INT32_MIN || tid > INT32_MAX) {
+        pdiag(p, offset, line, "event \"%s\": pid/tid out of range: skipped", name ? name : "");
+        return;
+    }
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(ev, "args");
+    if (!cJSON_IsObject(args)) args = NULL;
+
+    struct cvz_raw *r = raw_push(&p->set);
+    if (!r) {
+        pdiag(p, offset, line, "out of memory: event skipped");
+        return;
+    }
+    p->nevents++;
+    r->ts = (cvz_ns)llround(ts_us * 1000.0);
+    r->pid = (int32_t)pid;
+    r->tid = (int32_t)tid;
+    r->kind = (uint8_t)kind;
+    if (kind != CVZ_EV_FOREIGN) p->set.saw_cvz = true;
+
+    double d;
+    switch (kind) {
+    case CVZ_EV_PROCESS_NAME:
+    case CVZ_EV_THREAD_NAME:
+        r->b = extra_push(&p->set, args ? jstr(args, "name") : NULL, NULL);
+        break;
+    case CVZ_EV_PROCESS_START: {
+        const char *via = args ? jstr(args, "via") : NULL;
+        r->sub = via && strcmp(via, "fork") == 0   ? CVZ_VIA_FORK
+                 : via && strcmp(via, "exec") == 0 ? CVZ_VIA_EXEC
+                                                   : CVZ_VIA_START;
+        r->b = extra_push(&p->set, args ? jstr(args, "cmdline") : NULL,
+                          args ? jstr(args, "exe") : NULL);
+        if (r->b >= 0) {
+            struct cvz_extra *e = &p->set.extras[r->b];
+            const char *sched = args ? jstr(args, "sched") : NULL;
+            e->n[0] = jint(args, "ppid", 0);
+            e->n[1] = jint(args, "ncpu", 0);
+            e->n[2] = !sched                       ? CVZ_SCHED_NONE
+                      : strcmp(sched, "perf") == 0 ? CVZ_SCHED_PERF
+                      : strcmp(sched, "proc") == 0 ? CVZ_SCHED_PROC
+                                                   : CVZ_SCHED_NONE;
+            e->n[3] = jint(args, "version", 1);
+            e->n[4] = jint(args, "mono_ns", 0);
+            e->n[5] = jint(args, "real_ns", 0);
+        }
+        break;
+    }
+    case CVZ_EV_LOST:
+        r->a = jint(args, "count", 0);
+        if (r->a < 0) r->a = 0;
+        break;
+    case CVZ_EV_PROCESS_FORK:
+    case CVZ_EV_THREAD_CREATE:
+        r->obj = (uint64_t)jint(args, "child", 0);
+        break;
+    case CVZ_EV_PROCESS_EXEC:
+        r->b = extra_push(&p->set, args ? jstr(args, "path") : NULL,
+                          args ? jstr(args, "argv") : NULL);
+        break;
+    case CVZ_EV_PROCESS_SPAWN:
+        r->obj = (uint64_t)jint(args, "child", 0);
+        r->b = extra_push(&p->set, args ? jstr(args, "path") : NULL, args ? jstr(args, "how") : NULL);
+        break;
+    case CVZ_EV_PROCESS_EXIT: {
+        const char *how = args ? jstr(args, "how") : NULL;
+        r->a = jint(args, "status", -1);
+        r->b = clamp32(jint(args, "signal", 0));
+        r->sub = !how                          ? 0
+                 : strcmp(how, "_exit") == 0   ? 1
+                 : strcmp(how, "signal") == 0  ? 2
+                 : strcmp(how, "killed") == 0 ? 3
+                                               : 0;
+        break;
+    }
+    case CVZ_EV_THREAD_START:
+        r->obj = (uint64_t)jint(args, "parent", 0);
+        break;
+    case CVZ_EV_THREAD_DETACH:
+        r->obj = (uint64_t)jint(args, "target", 0);
+        break;
+    case CVZ_EV_RUNNING:
+    case CVZ_EV_FOREIGN: {
+        d = 0;
+        if (jnum(ev, "dur", &d) && (d < 0 || d > TS_LIMIT_US)) {
+            pdiag(p, offset, line, "event \"%s\": dur %.17g us is absurd: clamped",
+                  name ? name : "", d);
+            d = d < 0 ? 0 : TS_LIMIT_US;
+        }
+        r->a = (int64_t)llround(d * 1000.0);
+        if (kind == CVZ_EV_RUNNING) {
+            const char *out = args ? jstr(args, "out") : NULL;
+            int64_t cpu = jint(args, "cpu", -1);
+            r->b = cpu < 0 || cpu > 4095 ? -1 : (int32_t)cpu;
+            r->sub = !out                          ? CVZ_OUT_UNKNOWN
+                     : strcmp(out, "preempt") == 0 ? CVZ_OUT_PREEMPT
+                     : strcmp(out, "block") == 0   ? CVZ_OUT_BLOCK
+                     : strcmp(out, "exit") == 0    ? CVZ_OUT_EXIT
+                     : strcmp(out, "open") == 0    ? CVZ_OUT_OPEN
+                                                   : CVZ_OUT_UNKNOWN;
+        } else {
+            p->set.saw_foreign = true;
+            r->sub = (uint8_t)phase;
+            r->b = extra_push(&p->set, name, NULL);
+        }
+        break;
+    }
+    case CVZ_EV_SCHED_SAMPLE: {
+        const char *st = args ? jstr(args, "state") : NULL;
+        r->sub = st && st[0] ? (uint8_t)st[0] : '?';
+        int64_t cpu = jint(args, "cpu", -1);
+        r->b = cpu < 0 || cpu > 4095 ? -1 : (int32_t)cpu;
+        r->a = jint(args, "runtime_ns", 0);
+        r->obj = (uint64_t)jint(args, "run_delay_ns", 0);
+        break;
+    }
+    case CVZ_EV_OBJ_DECLARE:
+        r->obj = jaddr(args, "obj");
+        r->sub = obj_kind(args ? jstr(args, "kind") : NULL);
+        r->b = extra_push(&p->set, args ? jstr(args, "name") : NULL,
+                          args ? jstr(args, "shared") : NULL);
+        break;
+    case CVZ_EV_OBJ_DESTROY:
+    case CVZ_EV_COND_SIGNAL:
+    case CVZ_EV_COND_BROADCAST:
+    case CVZ_EV_BARRIER_WAIT:
+        r->obj = jaddr(args, "obj");
+        break;
+    case CVZ_EV_LOCK_REQUEST:
+    case CVZ_EV_LOCK_ACQUIRE:
+    case CVZ_EV_LOCK_RELEASE: {
+        const char *mode = args ? jstr(args, "mode") : NULL;
+        r->obj = jaddr(args, "obj");
+        if (mode && mode[0] == 'r') r->flags |= CVZ_RAW_MODE_R;
+        if (kind == CVZ_EV_LOCK_REQUEST) break;
+        r->sub = kind == CVZ_EV_LOCK_ACQUIRE ? acq_result(args ? jstr(args, "res") : NULL) : 0;
+        r->a = jint(args, kind == CVZ_EV_LOCK_ACQUIRE ? "wait_ns" : "hold_ns", 0);
+        if (r->a < 0 || r->a > (int64_t)(TS_LIMIT_US * 1000)) r->a = 0;
+        int64_t depth = jint(args, "depth", kind == CVZ_EV_LOCK_ACQUIRE ? 1 : 0);
+        r->sub2 = depth < 0 ? 0 : depth > 255 ? 255 : (uint8_t)depth;
+        int64_t count = jint(args, "count", -1);
+        r->b = count < 0 ? -1 : clamp32(count);
+        break;
+    }
+    case CVZ_EV_COND_WAIT:
+    case CVZ_EV_COND_WAKE:
+        r->obj = jaddr(args, "obj");
+        r->a = (int64_t)jaddr(args, "mutex");
+        if (kind == CVZ_EV_COND_WAIT)
+            r->sub = jint(args, "timed", 0) != 0;
+        else
+            r->sub = acq_result(args ? jstr(args, "res") : NULL);
+        break;
+    case CVZ_EV_BARRIER_LEAVE:
+        r->obj = jaddr(args, "obj");
+        r->sub = jint(args, "serial", 0) != 0;
+        break;
+    case CVZ_EV_BLOCK_BEGIN:
+    case CVZ_EV_BLOCK_END: {
+        r->sub = block_reason(args ? jstr(args, "reason") : NULL);
+        r->sub2 = fn_class(args ? jstr(args, "fn") : NULL);
+        if (kind == CVZ_EV_BLOCK_BEGIN) {
+            r->obj = jaddr(args, "inode");
+            int64_t fd = jint(args, "fd", -1);
+            r->b = clamp32(fd);
+            if (r->sub == CVZ_R_JOIN || r->sub == CVZ_R_CHILD)
+                r->a = jint(args, "target", 0);
+            else if (r->sub == CVZ_R_SLEEP)
+                r->a = jint(args, "ns", 0);
+            else
+                r->a = fd;
+        } else {
+            r->a = jint(args, "res", 0);
+            r->obj = (uint64_t)jint(args, "target", 0);
+            r->b = clamp32(jint(args, "status", 0));
+        }
+        break;
+    }
+    case CVZ_EV_USER_MARK:
+    case CVZ_EV_USER_BEGIN:
+        r->b = extra_push(&p->set, args ? jstr(args, "text") : NULL, NULL);
+        break;
+    case CVZ_EV_USER_END:
+        break;
+    case CVZ_EV_CORO_SWITCH: {
+        int64_t to = jint(args, "to", 0);
+        r->obj = to < 0 ? 0 : (uint64_t)to;
+        const char *cname = args ? jstr(args, "name") : NULL;
+        r->b = cname ? extra_push(&p->set, cname, NULL) : -1;
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* ---- the value loop ---------------------------------------------------------------------- */
+
+static size_t count_newlines(const char *s, size_t n)
+{
+    size_t c = 0;
+    const char *end = s + n;
+    while ((s = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+        c++;
+        s++;
+    }
+    return c;
+}
+
+/* Release the pages of the mapping we are done with, so the file's text never counts whole in
+ * our memory (a private read-only mapping: the pages just come back from the page cache if
+ * touched again). */
+static void maybe_drop(struct parser *p, size_t pos)
+{
+    if (!p->mapped) return;
+    long pg = sysconf(_SC_PAGESIZE);
+    size_t upto = pos & ~((size_t)pg - 1);
+    if (upto >= p->dropped + DROP_CHUNK) {
+        size_t from = (p->dropped + (size_t)pg - 1) & ~((size_t)pg - 1);
+        if (from < upto) madvise((void *)(p->text + from), upto - from, MADV_DONTNEED);
+        p->dropped = upto;
+    }
+}
+
+static void parse_range(struct parser *p)
+{
+    const char *t = p->text;
+    size_t pos = p->begin, end = p->end;
+    int64_t line = p->first_line;
+    while (pos < end) {
+        char c = t[pos];
+        if (c == '\n') {
+            line++;
+            pos++;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\r' || c == ',' || c == '[' || c == ']') {
+            pos++;
+            continue;
+        }
+        if (c == '{') {
+            const char *ret = NULL;
+            cJSON *v = cJSON_ParseWithLengthOpts(t + pos, end - pos, &ret, false);
+            if (v && ret && ret > t + pos) {
+                const cJSON *events = cJSON_GetObjectItemCaseSensitive(v, "traceEvents");
+                if (cJSON_IsArray(events)) {
+                    const cJSON *ev;
+                    cJSON_ArrayForEach(ev, events) ingest(p, ev, (int64_t)pos, line);
+                } else {
+                    ingest(p, v, (int64_t)pos, line);
+                }
+                cJSON_Delete(v);
+                size_t next = (size_t)(ret - t);
+                line += (int64_t)count_newlines(t + pos, next - pos);
+                pos = next;
+                maybe_drop(p, pos);
+                continue;
+            }
+            cJSON_Delete(v);
+            const char *nl = memchr(t + pos, '\n', end - pos);
+            if (!nl && end == p->end && p->end == p->begin + (end - p->begin)) {
+                /* the text ends inside this value: a file cut mid-write */
+                const char *tev = NULL;
+                if (line == 1 && (tev = strstr(t + pos, "\"traceEvents\"")) != NULL &&
+                    (size_t)(tev - t) < end && memchr(tev, '[', end - (size_t)(tev - t))) {
+                    /* the Object form cut short: read the events of its array one by one */
+                    const char *br = memchr(tev, '[', end - (size_t)(tev - t));
+                    pdiag(p, (int64_t)pos, line,
+                          "the JSON object is incomplete (file truncated?): reading its "
+                          "traceEvents one by one");
+                    pos = (size_t)(br - t) + 1;
+                    continue;
+                }
+                p->truncated = true;
+                pdiag(p, (int64_t)pos, line,
+                      "the file ends inside an event (truncated): loaded up to byte %lld, "
+                      "line %lld",
+                      (long long)pos, (long long)line);
+                return;
+            }
+            pdiag(p, (int64_t)pos, line, "line %lld is not a complete JSON event: skipped",
+                  (long long)line);
+        } else {
+            pdiag(p, (int64_t)pos, line, "unexpected '%c' (0x%02x) at line %lld: line skipped",
+                  c >= 32 && c < 127 ? c : '?', (unsigned char)c, (long long)line);
+        }
+        /* resynchronise at the next line that starts with '{' */
+        for (;;) {
+            const char *nl = memchr(t + pos, '\n', end - pos);
+            if (!nl) {
+                pos = end;
+                break;
+            }
+            pos = (size_t)(nl - t) + 1;
+            line++;
+            size_t q = pos;
+            while (q < end && (t[q] == ' ' || t[q] == '\t'))
+                q++;
+            if (q < end && (t[q] == '{' || t[q] == '[' || t[q] == ']')) break;
+        }
+    }
+}
+
+static void *parse_thread(void *arg)
+{
+    parse_range(arg);
+    return NULL;
+}
+
+static void parser_free(struct parser *p)
+{
+    for (size_t i = 0; i < p->ndiags; i++)
+        free(p->diags[i].message);
+    p->ndiags = 0;
+    for (size_t i = 0; i < p->set.nextras; i++) {
+        free(p->set.extras[i].s1);
+        free(p->set.extras[i].s2);
+    }
+    free(p->set.extras);
+    free(p->set.raw);
+    memset(&p->set, 0, sizeof p->set);
+}
+
+/* The conviz line form: "[" alone on the first line, then one event per line. */
+static bool is_line_form(const char *t, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
+        i++;
+    if (i >= len || t[i] != '[') return false;
+    i++;
+    while (i < len && (t[i] == ' ' || t[i] == '\r'))
+        i++;
+    return i < len && t[i] == '\n' && i + 1 < len && t[i + 1] == '{';
+}
+
+/* A split point near `at`: just after a '\n' that is followed by '{'. */
+static size_t split_point(const char *t, size_t len, size_t at)
+{
+    while (at < len) {
+        const char *nl = memchr(t + at, '\n', len - at);
+        if (!nl) return len;
+        at = (size_t)(nl - t) + 1;
+        if (at < len && t[at] == '{') return at;
+    }
+    return len;
+}
+
+static struct cvz_trace *load_text(const char *text, size_t len, const char *name, bool mapped,
+                                   char **err)
+{
+    struct cvz_trace *trace = calloc(1, sizeof *trace);
+    if (!trace) {
+        if (err) *err = strdup("out of memory");
+        return NULL;
+    }
+    trace->path = strdup(name ? name : "(buffer)");
+    trace->format_version = 1;
+
+    int nparsers = 1;
+    struct parser parsers[2];
+    memset(parsers, 0, sizeof parsers);
+    if (len >= PARALLEL_MIN_BYTES && is_line_form(text, len)) nparsers = 2;
+    size_t cut = nparsers == 2 ? split_point(text, len, len / 2) : len;
+    if (cut >= len) nparsers = 1;
+    for (int i = 0; i < nparsers; i++) {
+        parsers[i].text = text;
+        parsers[i].begin = i == 0 ? 0 : cut;
+        parsers[i].end = i == nparsers - 1 ? len : cut;
+        parsers[i].first_line = i == 0 ? 1 : 0;
+        parsers[i].mapped = mapped;
+        parsers[i].dropped = parsers[i].begin;
+    }
+    pthread_t th;
+    bool threaded = nparsers == 2 && pthread_create(&th, NULL, parse_thread, &parsers[1]) == 0;
+    parse_range(&parsers[0]);
+    if (nparsers == 2) {
+        if (threaded)
+            pthread_join(th, NULL);
+        else
+            parse_range(&parsers[1]);
+        /* the second parser counted lines from 0: shift by the lines before the cut */
+        int64_t base = 1 + (int64_t)count_newlines(text, cut);
+        for (size_t i = 0; i < parsers[1].ndiags; i++)
+            parsers[1].diags[i].line += base;
+        parsers[1].unknown_line += base;
+    }
+
+    /* merge: parser 1's events follow parser 0's (file order) */
+    struct cvz_raw_set set = parsers[0].set;
+    memset(&parsers[0].set, 0, sizeof parsers[0].set);
+    uint64_t ndiag_total = 0;
+    for (int i = 0; i < nparsers; i++) {
+        struct parser *p = &parsers[i];
+        for (size_t k = 0; k < p->ndiags; k++)
+            cvz_diag_add(trace, p->diags[k].offset, p->diags[k].line, "%s", p->diags[k].message);
+        ndiag_total += p->ndiag_total;
+        trace->nevents += p->nevents;
+        trace->truncated |= p->truncated;
+        if (i == 0) continue;
+        set.saw_cvz |= p->set.saw_cvz;
+        set.saw_foreign |= p->set.saw_foreign;
+        set.nunknown += p->set.nunknown;
+        size_t base_extra = set.nextras;
+        if (p->set.nextras) {
+            struct cvz_extra *ne =
+                realloc(set.extras, (set.nextras + p->set.nextras) * sizeof *ne);
+            if (ne) {
+                memcpy(ne + set.nextras, p->set.extras, p->set.nextras * sizeof *ne);
+                set.extras = ne;
+                set.nextras += p->set.nextras;
+                set.capextras = set.nextras;
+                free(p->set.extras);
+                p->set.extras = NULL;
+                p->set.nextras = 0;
+            }
+        }
+        if (p->set.nraw) {
+            struct cvz_raw *nr = realloc(set.raw, (set.nraw + p->set.nraw) * sizeof *nr);
+            if (nr) {
+                for (size_t k = 0; k < p->set.nraw; k++) {
+                    struct cvz_raw *r = &p->set.raw[k];
+                    bool has_extra = r->kind == CVZ_EV_PROCESS_NAME ||
+                                     r->kind == CVZ_EV_THREAD_NAME ||
+                                     r->kind == CVZ_EV_PROCESS_START ||
+                                     r->kind == CVZ_EV_PROCESS_EXEC ||
+                                     r->kind == CVZ_EV_PROCESS_SPAWN ||
+                                     r->kind == CVZ_EV_OBJ_DECLARE || r->kind == CVZ_EV_USER_MARK ||
+                                     r->kind == CVZ_EV_USER_BEGIN ||
+                                     r->kind == CVZ_EV_CORO_SWITCH || r->kind == CVZ_EV_FOREIGN;
+                    if (has_extra && r->b >= 0) r->b += (int32_t)base_extra;
+                }
+                memcpy(nr + set.nraw, p->set.raw, p->set.nraw * sizeof *nr);
+                set.raw = nr;
+                set.nraw += p->set.nraw;
+                set.capraw = set.nraw;
+            } else {
+                cvz_diag_add(trace, -1, -1, "out of memory: second half of the file dropped");
+            }
+        }
+    }
+    if (ndiag_total > trace->ndiags && trace->ndiags == CVZ_MAX_DIAGS)
+        cvz_diag_add(trace, -1, -1, "(more problems not listed)");
+    struct parser *up = NULL;
+    for (int i = 0; i < nparsers; i++)
+        if (parsers[i].unknown_example[0]) {
+            up = &parsers[i];
+            break;
+        }
+    if (set.nunknown)
+        cvz_diag_add(trace, -1, up ? up->unknown_line : -1,
+                     "%llu events of unknown kind skipped (first: %s)",
+                     (unsigned long long)set.nunknown, up ? up->unknown_example : "?");
+    for (int i = 0; i < nparsers; i++)
+        parser_free(&parsers[i]);
+
+    if (set.nraw == 0) {
+        if (err) {
+            char buf[600];
+            const char *why = trace->ndiags ? trace->diags[0].message : "no event in it";
+            snprintf(buf, sizeof buf, "%s: not a trace: %s%s", trace->path, why,
+                     len == 0 ? " (the file is empty)" : "");
+            *err = strdup(buf);
+        }
+        free(set.raw);
+        for (size_t i = 0; i < set.nextras; i++) {
+            free(set.extras[i].s1);
+            free(set.extras[i].s2);
+        }
+        free(set.extras);
+        cvz_trace_free(trace);
+        return NULL;
+    }
+    trace->unknown_events = set.nunknown;
+    cvz_derive(trace, &set);
+    return trace;
+}
+
+struct cvz_trace *cvz_trace_load_buffer(const char *data, size_t len, const char *name, char **err)
+{
+    if (err) *err = NULL;
+    if (!data) len = 0;
+    return load_text(data ? data : "", len, name, false, err);
+}
+
+struct cvz_trace *cvz_trace_load(const char *path, char **err)
+{
+    if (err) *err = NULL;
+    if (!path) {
+        if (err) *err = strdup("no trace file given");
+        return NULL;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (err) {
+            char buf[600];
+            snprintf(buf, sizeof buf, "cannot open %s: %s", path, strerror(errno));
+            *err = strdup(buf);
+        }
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        /* a pipe or device: read it whole */
+        size_t cap = 1 << 20, n = 0;
+        char *buf = malloc(cap);
+        ssize_t got;
+        while (buf && (got = read(fd, buf + n, cap - n)) > 0) {
+            n += (size_t)got;
+            if (n == cap) {
+                char *nb = realloc(buf, cap * 2);
+                if (!nb) break;
+                buf = nb;
+                cap *= 2;
+            }
+        }
+        close(fd);
+        struct cvz_trace *t = load_text(buf ? buf : "", buf ? n : 0, path, false, err);
+        free(buf);
+        return t;
+    }
+    size_t len = (size_t)st.st_size;
+    if (len == 0) {
+        close(fd);
+        return load_text("", 0, path, false, err);
+    }
+    void *map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) {
+        if (err) {
+            char buf[600];
+            snprintf(buf, sizeof buf, "cannot map %s: %s", path, strerror(errno));
+            *err = strdup(buf);
+        }
+        return NULL;
+    }
+    madvise(map, len, MADV_SEQUENTIAL);
+    struct cvz_trace *t = load_text(map, len, path, true, err);
+    munmap(map, len);
+    return t;
+}
