@@ -1,0 +1,310 @@
+/* symbols.c - names for addresses: the symbol a global lock lives in, the function that first used
+ * a heap lock, CPython's GIL, and the (dev, inode, offset) key of an object in shared memory.
+ *
+ * DESIGN: dladdr() sees only exported symbols, but a `static pthread_mutex_t counter_lock` in an
+ * unstripped program lives in .symtab, so each module (executable and libraries, listed by
+ * dl_iterate_phdr) is mapped read-only from its file and its section headers are parsed here:
+ * .symtab when present, else .dynsym.  Functions and data objects are sorted by address once
+ * per module (the cache is filled on demand, so a program that never declares a global lock
+ * never reads an ELF file).  This runs at an object's first use only, under one spin lock.
+ * CPython 3.11's GIL is a fixed offset inside the exported _PyRuntime (DESIGN.md section 5): the
+ * offsets are used only when the module's exported Py_Version says 3.11.
+ */
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wrap_common.h"
+
+struct sym {
+    uint64_t value, size; /* link-time value */
+    uint32_t name;        /* offset in strtab */
+    uint32_t is_func;
+};
+
+struct module {
+    uint64_t base, lo, hi; /* load bias, and the runtime range of its PT_LOAD segments */
+    char path[256];
+    int loaded;            /* 0: not yet, 1: symbols read (maybe none) */
+    const char *strtab;
+    size_t strtab_len;
+    struct sym *syms;
+    size_t nsyms;
+    void *map;
+    size_t map_len;
+    int python; /* 0 unknown, 1 CPython 3.11 (GIL offsets valid), -1 not */
+};
+
+#define MODULES_MAX 512
+static struct module modules[MODULES_MAX];
+static size_t nmodules;
+static int sym_lock;
+
+static void lock_symbols(void)
+{
+    while (__atomic_exchange_n(&sym_lock, 1, __ATOMIC_ACQUIRE))
+        sched_yield(); /* another thread is reading an ELF file: rare and short */
+}
+
+static void unlock_symbols(void) { __atomic_store_n(&sym_lock, 0, __ATOMIC_RELEASE); }
+
+/* ==== module list ============================================================================= */
+
+static int add_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD)
+            continue;
+        uint64_t s = info->dlpi_addr + ph->p_vaddr;
+        if (s < lo)
+            lo = s;
+        if (s + ph->p_memsz > hi)
+            hi = s + ph->p_memsz;
+    }
+    int first = (*(int *)data)++ == 0; /* dl_iterate_phdr lists the executable first */
+    if (hi == 0)
+        return 0;
+    const char *path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : NULL;
+    for (size_t i = 0; i < nmodules; i++)
+        if (modules[i].base == info->dlpi_addr && modules[i].lo == lo && modules[i].hi == hi)
+            return 0;
+    if (nmodules == MODULES_MAX)
+        return 1;
+    struct module *m = &modules[nmodules];
+    memset(m, 0, sizeof *m);
+    m->base = info->dlpi_addr;
+    m->lo = lo;
+    m->hi = hi;
+    snprintf(m->path, sizeof m->path, "%s", path ? path : "/proc/self/exe");
+    if (!path && !first)
+        m->loaded = 1; /* an unnamed module that is not the executable (vdso): nothing to read */
+    nmodules++;
+    return 0;
+}
+
+static struct module *find_module(uint64_t addr)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < nmodules; i++)
+            if (addr >= modules[i].lo && addr < modules[i].hi)
+                return &modules[i];
+        if (pass == 0) {
+            int index = 0;
+            dl_iterate_phdr(add_module, &index);
+        }
+    }
+    return NULL;
+}
+
+/* ==== ELF symbol tables ======================================================================= */
+
+static int sym_cmp(const void *a, const void *b)
+{
+    const struct sym *x = a, *y = b;
+    return x->value < y->value ? -1 : x->value > y->value;
+}
+
+static void load_symbols(struct module *m)
+{
+    m->loaded = 1;
+    int fd = REAL(open)(m->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(ElfW(Ehdr))) {
+        REAL(close)(fd);
+        return;
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    REAL(close)(fd);
+    if (map == MAP_FAILED)
+        return;
+    const unsigned char *file = map;
+    size_t len = (size_t)st.st_size;
+    const ElfW(Ehdr) *eh = map;
+    if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh->e_shoff == 0 || eh->e_shentsize != sizeof(ElfW(Shdr)) ||
+        eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(ElfW(Shdr)) > len) {
+        munmap(map, len);
+        return;
+    }
+    const ElfW(Shdr) *sh = (const ElfW(Shdr) *)(file + eh->e_shoff);
+    const ElfW(Shdr) *symtab = NULL;
+    for (int i = 0; i < eh->e_shnum; i++)
+        if (sh[i].sh_type == SHT_SYMTAB)
+            symtab = &sh[i];
+    if (!symtab)
+        for (int i = 0; i < eh->e_shnum; i++)
+            if (sh[i].sh_type == SHT_DYNSYM)
+                symtab = &sh[i];
+    if (!symtab || symtab->sh_link >= eh->e_shnum || symtab->sh_offset + symtab->sh_size > len ||
+        sh[symtab->sh_link].sh_offset + sh[symtab->sh_link].sh_size > len) {
+        munmap(map, len);
+        return;
+    }
+    const ElfW(Sym) *es = (const ElfW(Sym) *)(file + symtab->sh_offset);
+    size_t n = symtab->sh_size / sizeof(ElfW(Sym));
+    struct sym *out = mmap(NULL, (n + 1) * sizeof *out, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (out == MAP_FAILED) {
+        munmap(map, len);
+        return;
+    }
+    size_t k = 0, strtab_len = sh[symtab->sh_link].sh_size;
+    for (size_t i = 0; i < n; i++) {
+        int type = ELF64_ST_TYPE(es[i].st_info);
+        if (es[i].st_value == 0 || es[i].st_shndx == SHN_UNDEF || es[i].st_name >= strtab_len)
+            continue;
+        if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC)
+            continue;
+        out[k++] = (struct sym){es[i].st_value, es[i].st_size, es[i].st_name, type != STT_OBJECT};
+    }
+    qsort(out, k, sizeof *out, sym_cmp);
+    m->map = map;
+    m->map_len = len;
+    m->strtab = (const char *)file + sh[symtab->sh_link].sh_offset;
+    m->strtab_len = strtab_len;
+    m->syms = out;
+    m->nsyms = k;
+}
+
+/* The symbol containing link-time address v, of the wanted sort; NULL when none. */
+static const struct sym *lookup(const struct module *m, uint64_t v, int data_only)
+{
+    size_t lo = 0, hi = m->nsyms;
+    while (lo < hi) { /* first symbol with value > v */
+        size_t mid = (lo + hi) / 2;
+        if (m->syms[mid].value <= v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i-- > 0;) {
+        const struct sym *s = &m->syms[i];
+        if (data_only && s->is_func)
+            continue;
+        if (v < s->value + (s->size ? s->size : 1))
+            return s;
+        if (s->size || data_only)
+            return NULL; /* v is past the nearest symbol with a size: in no symbol */
+        return s;        /* a function without a size: the nearest one before is our best */
+    }
+    return NULL;
+}
+
+static const struct sym *by_name(const struct module *m, const char *name)
+{
+    for (size_t i = 0; i < m->nsyms; i++)
+        if (strcmp(m->strtab + m->syms[i].name, name) == 0)
+            return &m->syms[i];
+    return NULL;
+}
+
+/* Is module m CPython 3.11 (whose GIL offsets DESIGN.md measured)? */
+static int is_python311(struct module *m)
+{
+    if (m->python == 0) {
+        const struct sym *v = by_name(m, "Py_Version");
+        m->python = -1;
+        if (v && v->size >= sizeof(unsigned long)) {
+            unsigned long ver = *(const unsigned long *)(uintptr_t)(m->base + v->value);
+            if ((ver >> 16) == 0x030b)
+                m->python = 1;
+        }
+    }
+    return m->python == 1;
+}
+
+static const char *gil_name(uint64_t off)
+{
+    switch (off) {
+    case 0x188: return "GIL.cond";
+    case 0x1b8: return "GIL";
+    case 0x1e0: return "GIL.switch_cond";
+    case 0x210: return "GIL.switch_mutex";
+    default: return NULL;
+    }
+}
+
+const char *cvz_w_symbol(uint64_t addr, char *buf, size_t len, int data_only)
+{
+    const char *res = NULL;
+    lock_symbols();
+    struct module *m = find_module(addr);
+    if (m) {
+        if (!m->loaded)
+            load_symbols(m);
+        const struct sym *s = m->nsyms ? lookup(m, addr - m->base, data_only) : NULL;
+        if (s) {
+            const char *name = m->strtab + s->name;
+            uint64_t off = addr - m->base - s->value;
+            const char *gil = NULL;
+            if (data_only && strcmp(name, "_PyRuntime") == 0 && is_python311(m))
+                gil = gil_name(off);
+            if (gil)
+                snprintf(buf, len, "%s", gil);
+            else if (off)
+                snprintf(buf, len, "%s+0x%llx", name, (unsigned long long)off);
+            else
+                snprintf(buf, len, "%s", name);
+            res = buf;
+        }
+    }
+    unlock_symbols();
+    return res;
+}
+
+const char *cvz_symbolize(uint64_t addr, char *buf, size_t len)
+{
+    const char *s = cvz_w_symbol(addr, buf, len, 1);
+    return s ? s : cvz_w_symbol(addr, buf, len, 0);
+}
+
+/* ==== shared memory keys ======================================================================= */
+
+const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len)
+{
+    /* Read /proc/self/maps in chunks and look for the line whose range holds addr. */
+    int fd = REAL(open)("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    char chunk[8192], line[512];
+    size_t ln = 0;
+    const char *res = NULL;
+    ssize_t got;
+    int done = 0;
+    while (!done && (got = REAL(read)(fd, chunk, sizeof chunk)) > 0) {
+        for (ssize_t i = 0; i < got && !done; i++) {
+            if (chunk[i] != '\n') {
+                if (ln < sizeof line - 1)
+                    line[ln++] = chunk[i];
+                continue;
+            }
+            line[ln] = '\0';
+            ln = 0;
+            unsigned long long lo, hi, off, inode;
+            char perms[8], dev[16];
+            if (sscanf(line, "%llx-%llx %7s %llx %15s %llu", &lo, &hi, perms, &off, dev, &inode) !=
+                6)
+                continue;
+            if (addr < lo || addr >= hi)
+                continue;
+            done = 1;
+            if (perms[3] == 's' && inode != 0) {
+                snprintf(buf, len, "%s:%llu:%llu", dev, inode, off + (addr - lo));
+                res = buf;
+            }
+        }
+    }
+    REAL(close)(fd);
+    return res;
+}

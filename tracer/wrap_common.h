@@ -1,0 +1,176 @@
+/* wrap_common.h - what every wrapper family (wrap_*.c) shares: the table of real functions, the
+ * one acquisition/release/block pattern, object declaration and the fd-kind cache.
+ *
+ * DESIGN: a wrapper is written as
+ *     if (!cvz_w_on()) return REAL(f)(args);        // tracing off: straight through
+ *     ... helper before ... REAL(f)(args) ... helper after ...
+ * and the helpers hold the recursion guard (cvz_enter/cvz_leave) only while they record, never
+ * across the real call: a signal handler that runs inside a blocking call (sem_wait interrupted
+ * by SIGALRM whose handler write()s) is traced like any other code, and the wrapper's own state
+ * (request time, reason) lives on the C stack, so nested wrappers form a stack by construction.
+ * Real pointers are resolved lazily, one symbol at a time (dlsym during dlsym, or a wrapper
+ * called before the core's constructor, never sees a half-filled table), and all at once by
+ * cvz_wrappers_init().  Internal helpers are hidden so that calls between them skip the PLT.
+ */
+#ifndef CVZ_WRAP_COMMON_H
+#define CVZ_WRAP_COMMON_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cvz_tracer.h"
+
+#define CVZ_HIDDEN   __attribute__((visibility("hidden")))
+#define cvz_likely(x)   __builtin_expect(!!(x), 1)
+#define cvz_unlikely(x) __builtin_expect(!!(x), 0)
+#define CVZ_TLS      __thread __attribute__((tls_model("initial-exec")))
+
+/* ---- real functions ----------------------------------------------------------------------
+ * X(name): default version through dlsym(RTLD_NEXT).  XV(id, name, version): a given symbol
+ * version through dlvsym (the two condvar ABIs, DESIGN.md section 4). */
+#define CVZ_REAL_LIST(X, XV)                                                                       \
+    X(pthread_mutex_lock) X(pthread_mutex_trylock) X(pthread_mutex_timedlock)                      \
+    X(pthread_mutex_clocklock) X(pthread_mutex_unlock) X(pthread_mutex_destroy)                    \
+    X(pthread_spin_lock) X(pthread_spin_trylock) X(pthread_spin_unlock) X(pthread_spin_destroy)    \
+    X(pthread_rwlock_rdlock) X(pthread_rwlock_tryrdlock) X(pthread_rwlock_timedrdlock)             \
+    X(pthread_rwlock_clockrdlock) X(pthread_rwlock_wrlock) X(pthread_rwlock_trywrlock)             \
+    X(pthread_rwlock_timedwrlock) X(pthread_rwlock_clockwrlock) X(pthread_rwlock_unlock)           \
+    X(pthread_rwlock_destroy)                                                                      \
+    XV(cond_wait_new, pthread_cond_wait, "GLIBC_2.3.2")                                            \
+    XV(cond_wait_old, pthread_cond_wait, "GLIBC_2.2.5")                                            \
+    XV(cond_timedwait_new, pthread_cond_timedwait, "GLIBC_2.3.2")                                  \
+    XV(cond_timedwait_old, pthread_cond_timedwait, "GLIBC_2.2.5")                                  \
+    XV(cond_signal_new, pthread_cond_signal, "GLIBC_2.3.2")                                        \
+    XV(cond_signal_old, pthread_cond_signal, "GLIBC_2.2.5")                                        \
+    XV(cond_broadcast_new, pthread_cond_broadcast, "GLIBC_2.3.2")                                  \
+    XV(cond_broadcast_old, pthread_cond_broadcast, "GLIBC_2.2.5")                                  \
+    XV(cond_destroy_new, pthread_cond_destroy, "GLIBC_2.3.2")                                      \
+    XV(cond_destroy_old, pthread_cond_destroy, "GLIBC_2.2.5")                                      \
+    X(pthread_cond_clockwait)                                                                      \
+    X(sem_wait) X(sem_trywait) X(sem_timedwait) X(sem_clockwait) X(sem_post) X(sem_open)           \
+    X(sem_close) X(sem_destroy)                                                                    \
+    X(pthread_barrier_wait) X(pthread_barrier_destroy)                                             \
+    X(pthread_join) X(pthread_timedjoin_np) X(pthread_tryjoin_np) X(pthread_clockjoin_np)          \
+    X(pthread_detach) X(pthread_setname_np) X(prctl)                                               \
+    X(nanosleep) X(clock_nanosleep) X(usleep) X(sleep)                                             \
+    X(read) X(write) X(readv) X(writev) X(pread) X(pread64) X(pwrite) X(pwrite64) X(recv)          \
+    X(recvfrom) X(recvmsg) X(send) X(sendto) X(sendmsg) X(accept) X(accept4) X(connect) X(poll)    \
+    X(ppoll) X(select) X(pselect) X(epoll_wait) X(epoll_pwait) X(mq_receive) X(mq_send)            \
+    X(close) X(dup) X(dup2) X(dup3) X(pipe) X(pipe2) X(socket) X(socketpair) X(open) X(open64)     \
+    X(openat) X(openat64) X(eventfd) X(epoll_create) X(epoll_create1) X(timerfd_create)           \
+    X(wait) X(waitpid) X(waitid) X(wait3) X(wait4)
+
+enum cvz_real_id {
+#define CVZ_X(name)             CVZ_REAL_##name,
+#define CVZ_XV(id, name, ver)   CVZ_REAL_##id,
+    CVZ_REAL_LIST(CVZ_X, CVZ_XV)
+#undef CVZ_X
+#undef CVZ_XV
+        CVZ_REAL__COUNT
+};
+
+CVZ_HIDDEN extern void *cvz_w_real[CVZ_REAL__COUNT];
+CVZ_HIDDEN void *cvz_w_resolve(enum cvz_real_id id);
+
+static inline void *cvz_w_real_get(enum cvz_real_id id)
+{
+    void *fn = __atomic_load_n(&cvz_w_real[id], __ATOMIC_RELAXED);
+    return cvz_likely(fn != NULL) ? fn : cvz_w_resolve(id);
+}
+/* REAL(read)(fd, buf, n): the next definition of `read` after ours.  REALV(id, proto_of) for a
+ * versioned one, typed like the function `proto_of`. */
+#define REAL(name)          ((__typeof__(&name))cvz_w_real_get(CVZ_REAL_##name))
+#define REALV(id, proto_of) ((__typeof__(&proto_of))cvz_w_real_get(CVZ_REAL_##id))
+
+/* ---- state ------------------------------------------------------------------------------ */
+
+/* True when this call should be traced at all (cheap: the core's flag).  The guard is taken
+ * later, by the helpers. */
+static inline int cvz_w_on(void) { return cvz_active(); }
+
+/* Mode bits for the lock helpers: exclusive (0) or shared (CVZ_SUB_SHARED); count for sems. */
+#define CVZ_W_SEM 0x8000 /* internal: object is a semaphore (record its count) */
+
+/* One acquisition in progress, on the wrapper's stack. */
+struct cvz_w_acq {
+    uint64_t t_req; /* 0 until a lock.request was recorded */
+    const void *obj;
+    uint16_t kind;  /* enum cvz_obj_kind */
+    uint16_t mode;  /* 0 or CVZ_SUB_SHARED */
+    void *caller;
+};
+
+/* An acquisition that succeeded at once (trylock / the fast path): one lock.acquire, wait 0.
+ * `res` is an enum cvz_acq_result; count is -1 unless a semaphore value is known. */
+CVZ_HIDDEN void cvz_w_acquired(int kind, const void *obj, int mode, int res, uint64_t t_req,
+                               long count, void *caller);
+/* The fast path failed: record lock.request and return its time (0 when not recorded). */
+CVZ_HIDDEN uint64_t cvz_w_request(int kind, const void *obj, int mode, void *caller);
+/* A release: lock.release with the hold time and depth this thread knows.  `ts` is the time
+ * taken before the real release (0: now).  count -1 when none. */
+CVZ_HIDDEN void cvz_w_released(int kind, const void *obj, int mode, uint64_t ts, long count,
+                               void *caller);
+/* The calling thread's current mode on a lock it holds (rwlock unlock): CVZ_SUB_SHARED, 0, or
+ * -1 when it holds nothing known. */
+CVZ_HIDDEN int cvz_w_held_mode(const void *obj);
+/* cond.wait released the mutex; cond.wake reacquired it: restart its hold time. */
+CVZ_HIDDEN void cvz_w_rehold(const void *obj, uint64_t ts);
+/* A simple event on an object (signal, broadcast, barrier), with its declaration. */
+CVZ_HIDDEN void cvz_w_obj_event(int ev, int kind, const void *obj, uint16_t sub, uint64_t a,
+                                uint64_t b, void *caller);
+/* object.destroy: forget the object, so a later one at the same address is declared again. */
+CVZ_HIDDEN void cvz_w_destroy(int kind, const void *obj, void *caller);
+/* Declare with a given name (sem_open, annotation API); `shared` may be NULL. */
+CVZ_HIDDEN void cvz_w_declare_named(int kind, const void *obj, const char *name,
+                                    const char *shared, uint64_t ts);
+/* Declare at first use (one hash probe when already declared); ts: the first event's time. */
+CVZ_HIDDEN void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts);
+CVZ_HIDDEN int cvz_w_seen_insert(uint64_t obj); /* 1 when already there */
+static inline void cvz_w_declare(int kind, const void *obj, void *caller, uint64_t ts)
+{
+    if (cvz_unlikely(!cvz_w_seen_insert((uint64_t)(uintptr_t)obj)))
+        cvz_w_declare_slow(kind, obj, caller, ts);
+}
+
+/* ---- blocking calls that are not locks (block.begin / block.end) ------------------------- */
+struct cvz_w_block {
+    uint64_t t0; /* 0 when block.begin was not recorded (then no block.end either) */
+    uint16_t reason; /* enum cvz_reason */
+    uint16_t fn;     /* enum cvz_fn */
+};
+CVZ_HIDDEN void cvz_w_block_begin(struct cvz_w_block *blk, int reason, int fn, uint64_t obj,
+                                  uint64_t fdkind, uint64_t c);
+CVZ_HIDDEN void cvz_w_block_end(struct cvz_w_block *blk, uint64_t target, int64_t ret,
+                                uint64_t status);
+/* block.begin for IO on fd (kind and inode from the fd cache). */
+CVZ_HIDDEN void cvz_w_io_begin(struct cvz_w_block *blk, int fn, int fd);
+
+/* ---- fd kinds ---------------------------------------------------------------------------- */
+CVZ_HIDDEN int cvz_w_fd_kind(int fd, uint64_t *inode);
+CVZ_HIDDEN void cvz_w_fd_forget(int fd);
+
+/* ---- threads (wrap_join.c) ---------------------------------------------------------------- */
+CVZ_HIDDEN pid_t cvz_w_tid_of(unsigned long thread);
+
+/* ---- names and strings --------------------------------------------------------------------- */
+/* Write `s` as the inside of a JSON string (escaped, truncated) into dst; returns length. */
+CVZ_HIDDEN size_t cvz_w_json_str(char *dst, size_t cap, const char *s);
+/* Record a thread name for the thread with kernel id tid (the calling thread when 0). */
+CVZ_HIDDEN void cvz_w_thread_name(pid_t tid, const char *name);
+extern const char *const cvz_w_kind_names[CVZ_OBJ__COUNT];
+
+/* symbols.c: symbol (+offset) of addr, or NULL; `exact_object`: only data objects. */
+CVZ_HIDDEN const char *cvz_w_symbol(uint64_t addr, char *buf, size_t len, int data_only);
+/* symbols.c: "dev:inode:offset" when addr is in a shared file mapping, else NULL. */
+CVZ_HIDDEN const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len);
+
+/* The helpers above save and restore errno; wrappers that record after the real call do too. */
+#define CVZ_KEEP_ERRNO(stmt)                                                                       \
+    do {                                                                                           \
+        int saved_errno_ = errno;                                                                  \
+        stmt;                                                                                      \
+        errno = saved_errno_;                                                                      \
+    } while (0)
+
+#endif
