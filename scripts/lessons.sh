@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# lessons.sh - record every lesson of traces/lessons.txt into traces/<name>.json, check it with
+# lesson-check, and draw docs/img/lesson-<name>.png with the viewer (when it is built).
+#
+#   scripts/lessons.sh [BUILD_DIR]                 everything (also `make traces`)
+#   scripts/lessons.sh --only NAME [BUILD_DIR]     one lesson (name or a prefix, e.g. 13-)
+#   scripts/lessons.sh --test NAME [BUILD_DIR]     CTest mode: record NAME into BUILD_DIR/lessons,
+#                                                  check it; exit 77 when the tracer is not built
+#   scripts/lessons.sh --list                      the lessons
+# Environment: LESSONS_NO_PNG=1 skips pictures; LESSONS_OUT=DIR records elsewhere than traces/.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+list=$root/traces/lessons.txt
+mode=all
+only=
+case "${1:-}" in
+  -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --list) grep -E '^[0-9a-z]' "$list" | cut -d'|' -f1 | tr -d ' '; exit 0 ;;
+  --only) mode=all; only=${2:?--only needs a lesson name}; shift 2 ;;
+  --test) mode=test; only=${2:?--test needs a lesson name}; shift 2 ;;
+esac
+build=$(cd "${1:-$root/build}" 2>/dev/null && pwd) || {
+  echo "lessons: build directory '${1:-$root/build}' not found; run 'make build' first" >&2
+  exit 2
+}
+bin=$build/bin
+lib=$build/lib/libconviz.so
+check=$bin/lesson-check
+viewer=$bin/conviz-view
+
+if [ ! -f "$lib" ]; then
+  echo "lessons: $lib is not built; cannot record (build the tracer first)" >&2
+  [ "$mode" = test ] && exit 77 || exit 2
+fi
+if [ ! -x "$check" ]; then
+  echo "lessons: $check is missing; build the target lesson-check" >&2
+  exit 2
+fi
+
+# Record with `conviz record` when that command works, else with LD_PRELOAD directly.
+record_with_cli=0
+if [ -x "$bin/conviz" ] && "$bin/conviz" record --help >/dev/null 2>&1; then
+  record_with_cli=1
+fi
+
+if [ "$mode" = test ]; then
+  out_dir=$build/lessons
+else
+  out_dir=${LESSONS_OUT:-$root/traces}
+fi
+mkdir -p "$out_dir" "$root/docs/img"
+
+# record NAME COMMAND... : the lesson's trace into $out_dir/NAME.json.  A line typed after a
+# pause is fed on stdin (lesson 1 in CPython waits for input()).
+record() {
+  local name=$1; shift
+  local out=$out_dir/$name.json
+  rm -f "$out"
+  if [ $record_with_cli = 1 ]; then
+    (sleep 0.3; echo hello) | timeout 60 "$bin/conviz" record -o "$out" -- "$@" >"$out_dir/$name.log" 2>&1
+  else
+    (sleep 0.3; echo hello) | LD_PRELOAD=$lib CONVIZ_OUT=$out timeout 60 "$@" >"$out_dir/$name.log" 2>&1
+  fi
+  local rc=$?
+  # the deadlock lessons end through their watchdog with status 3: that is the lesson
+  if [ $rc -ne 0 ] && [ $rc -ne 3 ]; then
+    echo "lessons: $name: the program exited with status $rc (log: $out_dir/$name.log)" >&2
+  fi
+  [ -s "$out" ]
+}
+
+failed=0 done_any=0
+while IFS='|' read -r name checkname command caption; do
+  name=$(echo "$name" | tr -d ' ')
+  checkname=$(echo "$checkname" | tr -d ' ')
+  case "$name" in ''|\#*) continue ;; esac
+  if [ -n "$only" ]; then
+    case "$name" in "$only"*) ;; *) continue ;; esac
+  fi
+  done_any=1
+  caption=$(echo "$caption" | sed 's/^ *//; s/ *$//')
+  command=${command//@BIN@/$bin}
+  command=${command//@PYDIR@/$root/scenarios/python}
+  command=${command//@PY@//usr/bin/python3}
+  # shellcheck disable=SC2206 # the command is a plain word list
+  argv=($command)
+  echo "== $name: ${argv[*]##*/}"
+  if ! record "$name" "${argv[@]}"; then
+    echo "lessons: $name: no trace was written" >&2
+    failed=$((failed + 1))
+    continue
+  fi
+  trace=$out_dir/$name.json
+  size=$(stat -c %s "$trace")
+  limit=$((300 * 1024))
+  case "$name" in *-py-*) limit=$((1024 * 1024)) ;; esac
+  if [ "$size" -gt "$limit" ]; then
+    echo "lessons: $name: trace is $((size / 1024)) KB, over the $((limit / 1024)) KB limit: shorten the run" >&2
+    [ "$mode" = test ] || failed=$((failed + 1))
+  fi
+  if ! "$check" "$checkname" "$trace"; then
+    failed=$((failed + 1))
+  fi
+  if [ "$mode" != test ] && [ -z "${LESSONS_NO_PNG:-}" ] && [ -x "$viewer" ]; then
+    SDL_VIDEODRIVER=offscreen "$viewer" "$trace" --png "$root/docs/img/lesson-$name.png" \
+      --size 1280x720 --caption "$caption" >/dev/null 2>"$out_dir/$name.view.log" ||
+      echo "lessons: $name: the viewer could not draw the picture (see $out_dir/$name.view.log)" >&2
+  fi
+  [ "$mode" = test ] || rm -f "$out_dir/$name.log" "$out_dir/$name.view.log"
+done <"$list"
+
+if [ $done_any = 0 ]; then
+  echo "lessons: no lesson matches '$only' (scripts/lessons.sh --list)" >&2
+  exit 2
+fi
+[ $failed -eq 0 ] || { echo "lessons: $failed lesson(s) failed" >&2; exit 1; }
+exit 0
