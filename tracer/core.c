@@ -411,8 +411,11 @@ void cvz_rec_str(uint16_t kind, uint64_t ts, const char *args_json)
                            {(void *)args_json, strlen(args_json)},
                            {(void *)cvz_str_suffix, strlen(cvz_str_suffix)}};
     /* one writev on an O_APPEND file: the line lands whole, never interleaved */
-    if (syscall(SYS_writev, cvz_out_fd, iov, 3) > 0 && cvz_hdr)
+    if (syscall(SYS_writev, cvz_out_fd, iov, 3) > 0 && cvz_hdr) {
         atomic_fetch_add_explicit(&cvz_hdr->lines, 1, memory_order_relaxed);
+        if (ts > atomic_load_explicit(&cvz_hdr->last_ns, memory_order_relaxed))
+            atomic_store_explicit(&cvz_hdr->last_ns, ts, memory_order_relaxed);
+    }
 }
 
 /* ---- draining and the collector ---------------------------------------------------------- */

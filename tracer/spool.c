@@ -456,7 +456,13 @@ static bool finish_ring(const char *path, struct cvz_obuf *o, int top_pid, int t
         st->killed++;
     }
     st->images++;
-    st->threads += atomic_load(&h->threads);
+    /* a process has its main thread; an exec'd image's caller lives on in the next image */
+    uint32_t nthreads = atomic_load(&h->threads);
+    if (flags & CVZ_RF_EXEC)
+        nthreads = nthreads ? nthreads - 1 : 0;
+    else if (!nthreads)
+        nthreads = 1;
+    st->threads += nthreads;
     st->events += atomic_load(&h->lines) + (o->lines - lines0);
     st->lost += cvz_ring_lost_total(h);
     if (!st->sched[0] || h->pid == top_pid) {
@@ -494,7 +500,7 @@ int cvz_spool_finish(const char *trace, int top_pid, int top_wstatus,
                      struct cvz_finish_stats *st, char *err, size_t errlen)
 {
     memset(st, 0, sizeof *st);
-    int fd = open(trace, O_WRONLY | O_APPEND | O_CLOEXEC);
+    int fd = open(trace, O_RDWR | O_APPEND | O_CLOEXEC);
     if (fd < 0) {
         snprintf(err, errlen, "cannot open trace '%s': %s", trace, strerror(errno));
         return -1;
