@@ -193,7 +193,8 @@ static bool arg_absent(const char *kind, const char *key, const bt_field *f, con
     if (strncmp(kind, "block.", 6) != 0 || !reason) return false;
     bool io = strcmp(reason, "io") == 0, sleep = strcmp(reason, "sleep") == 0;
     bool waits = strcmp(reason, "join") == 0 || strcmp(reason, "child") == 0;
-    if (strcmp(key, "fd") == 0 || strcmp(key, "inode") == 0) return !io;
+    if (strcmp(key, "fd") == 0 || strcmp(key, "fdkind") == 0) return !io;
+    if (strcmp(key, "inode") == 0) return !io || v == 0;
     if (strcmp(key, "target") == 0 || strcmp(key, "status") == 0) return !waits;
     if (strcmp(key, "ns") == 0) return !sleep;
     return false;

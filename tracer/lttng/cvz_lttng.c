@@ -20,6 +20,7 @@
  * Fork: pthread_atfork handlers call liblttng-ust's own fork hooks (what liblttng-ust-fork.so
  * does around fork()), so the child re-registers with the session daemon under its own pid.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -52,7 +53,7 @@ static const char *const acq_names[] = {"ok", "busy", "timeout", "eintr", "error
 /* enum cvz_reason, as block.begin/block.end print it */
 static const char *const reason_names[] = {"none", "lock",  "condvar", "sem",   "barrier",
                                            "join", "sleep", "io",      "child", "other"};
-static const char *const fdkind_names[] = {"", "pipe", "socket", "file", "tty", "other"};
+static const char *const fdkind_names[] = {"other", "pipe", "socket", "file", "tty", "other"};
 static const char *const how_names[] = {"exit", "_exit", "signal", "killed"};
 static const char *const fn_names[] = {
 #define CVZ_FN(name) #name,
@@ -63,7 +64,7 @@ static const char *const fn_names[] = {
 static const char *const out_names[] = {"preempt", "block", "exit", "open"};
 static const char *const lost_names[] = {"ring_full", "no_ring", "perf"};
 
-#define NAME_OF(table, i) ((size_t)(i) < sizeof(table) / sizeof(table[0]) ? table[i] : "?")
+#define NAME_OF(table, i) ((size_t)(i) < sizeof(table) / sizeof(table[0]) ? table[i] : "unknown")
 
 /* ---- state ------------------------------------------------------------------------------ */
 
@@ -137,15 +138,32 @@ static bool sessiond_alive(void)
 
 /* ---- fork ------------------------------------------------------------------------------- */
 
+/* LTTng's fork hooks take LTTng's mutexes through conviz's wrappers: the core's guard keeps
+ * them out of the JSON trace too.  Our handlers run after the core's prepare handler and before
+ * its child handler (pthread_atfork order: cvz_lttng_init runs inside the core's constructor,
+ * before the core registers its own), so in the child LTTng is re-registered before the core
+ * starts the child's trace.  Resolved at run time: the core is whoever preloaded us. */
+static bool (*core_enter)(void);
+static void (*core_leave)(void);
+static CVZ_TLS uint8_t tl_fork_entered;
+
 static void fork_prepare(void)
 {
     tl_busy++;
+    tl_fork_entered = core_enter && core_enter();
     lttng_ust_before_fork(&g_fork_sigset);
+}
+
+static void fork_leave(void)
+{
+    if (tl_fork_entered && core_leave) core_leave();
+    tl_fork_entered = 0;
 }
 
 static void fork_parent(void)
 {
     lttng_ust_after_fork_parent(&g_fork_sigset);
+    fork_leave();
     tl_busy--;
 }
 
@@ -155,6 +173,7 @@ static void fork_child(void)
     for (int i = 0; i < MAX_SKIP_TIDS; i++)
         atomic_store(&g_skip_tids[i], 0);
     lttng_ust_after_fork_child(&g_fork_sigset); /* re-registers, as liblttng-ust-fork does */
+    fork_leave();
     tl_busy--;
     if (g_child_start_pending) {
         g_child_start_pending = false;
@@ -176,6 +195,8 @@ CVZ_EXPORT bool cvz_lttng_init(void)
         g_init_result = false;
         return false;
     }
+    core_enter = (bool (*)(void))dlsym(RTLD_DEFAULT, "cvz_enter");
+    core_leave = (void (*)(void))dlsym(RTLD_DEFAULT, "cvz_leave");
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     g_init_result = true;
     atomic_store(&g_on, true);
@@ -313,19 +334,31 @@ static void decode_record(struct cvz_lttng_fields *f, const struct cvz_record *r
         f->target = (int64_t)r->obj;
         break;
     case CVZ_EV_PROCESS_EXIT:
-        f->status = (int64_t)r->a;
+        f->status = (int32_t)r->a;
         f->signal = (int64_t)r->b;
         f->how = NAME_OF(how_names, r->sub);
         break;
     case CVZ_EV_CORO_SWITCH:
         f->to = (int64_t)r->obj;
         break;
-    case CVZ_EV_RUNNING: /* from the core: ts = switch-in, a = duration, b = cpu, sub = out */
-        f->dur = r->a;
-        f->cpu = (int64_t)r->b;
+    /* The core's collector writes these straight to JSON today (tracer/spool.c); decoded
+     * the same way in case they come through here. */
+    case CVZ_EV_RUNNING: /* ts = switch-in, a = cpu, b = duration, sub = out */
+        f->cpu = (int64_t)r->a;
+        f->dur = r->b;
         f->out = NAME_OF(out_names, r->sub);
         break;
-    case CVZ_EV_LOST: /* from the core: a = count, sub = reason */
+    case CVZ_EV_SCHED_SAMPLE: { /* sub = state letter, a = cpu, b = run_delay, c = runtime */
+        static const char letters[] = "RSDTtXZPIW";
+        const char *l = r->sub ? strchr(letters, (char)r->sub) : NULL;
+        static const char *const one[] = {"R", "S", "D", "T", "t", "X", "Z", "P", "I", "W"};
+        f->state = l ? one[l - letters] : "?";
+        f->cpu = (int64_t)r->a;
+        f->run_delay_ns = (int64_t)r->b;
+        f->runtime_ns = (int64_t)r->c;
+        break;
+    }
+    case CVZ_EV_LOST: /* a = count, sub = reason */
         f->count = (int64_t)r->a;
         f->reason = NAME_OF(lost_names, r->sub);
         break;
