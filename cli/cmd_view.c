@@ -45,9 +45,9 @@ int cmd_view(int argc, char **argv)
             printf("\n(conviz-view is not built here: it needs SDL2 and -DCONVIZ_VIEWER=ON)\n");
             return 0;
         }
-        fprintf(stderr, "conviz view: the viewer is not built (no executable conviz-view next to "
-                        "conviz).\nBuild it with -DCONVIZ_VIEWER=ON (needs libsdl2-dev, "
-                        "libsdl2-ttf-dev), or use 'conviz report TRACE' for text output.\n");
+        fprintf(stderr, "conviz view: the viewer is not built (no conviz-view next to conviz).\n"
+                        "Build it with -DCONVIZ_VIEWER=ON (needs libsdl2-dev, libsdl2-ttf-dev),\n"
+                        "or use 'conviz report TRACE' for text output.\n");
         return 1;
     }
     if (argc < 2) {

@@ -4,6 +4,7 @@
  * this build (import needs the optional LTTng/babeltrace2 build) is a weak symbol that stays
  * NULL, so the hub can say it is not available instead of failing to link.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,12 @@ static int unknown(const char *name)
 
 static int run(struct cmd_struct *cmd, int argc, char **argv)
 {
+    bool help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    if (!cmd->fn && help) {
+        printf("conviz %s: %s.\nThis build does not include it%s.\n", cmd->name, cmd->help,
+               strcmp(cmd->name, "import") == 0 ? " (it needs the LTTng/babeltrace2 build)" : "");
+        return 0;
+    }
     if (!cmd->fn) {
         fprintf(stderr, "conviz: '%s' is not available in this build%s\n", cmd->name,
                 strcmp(cmd->name, "import") == 0

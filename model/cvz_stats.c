@@ -209,7 +209,69 @@ struct ctx {
     bool *thread_in;      /* per trace thread: passes pid/tid/object filters */
     bool *obj_in;         /* per trace object: passes the object filter */
     int32_t *thread_slot; /* trace thread index -> index in s->threads, or -1 */
+    /* Per object: its holds, plus the requests still pending when the trace ended (see
+     * add_pending_waits); points at the model's array unless pending waits were added. */
+    const struct cvz_hold **holds;
+    size_t *nholds;
+    bool *own_holds;
 };
+
+/* The model keeps a request that never completed (a thread still waiting when the recording
+ * stopped: the typical deadlock) only as a BLOCKED span to the thread's end, not as a hold.
+ * Deadlock detection and wait totals need it as a hold with t_acq = -1: find it from the last
+ * spans of each thread, unless a hold of that thread already covers that wait. */
+static bool add_pending_waits(struct ctx *c)
+{
+    const struct cvz_trace *t = c->t;
+    c->holds = xcalloc(t->nobjects, sizeof(*c->holds));
+    c->nholds = xcalloc(t->nobjects, sizeof(*c->nholds));
+    c->own_holds = xcalloc(t->nobjects, sizeof(*c->own_holds));
+    if (!c->holds || !c->nholds || !c->own_holds) return false;
+    for (size_t oi = 0; oi < t->nobjects; oi++) {
+        c->holds[oi] = t->objects[oi].holds;
+        c->nholds[oi] = t->objects[oi].nholds;
+    }
+    for (size_t i = 0; i < t->nthreads; i++) {
+        const struct cvz_thread *th = &t->threads[i];
+        if (!th->nspans) continue;
+        size_t k = th->nspans - 1;
+        const struct cvz_span *sp = &th->spans[k];
+        if (sp->state != CVZ_ST_BLOCKED || sp->obj < 0 || (size_t)sp->obj >= t->nobjects ||
+            (sp->reason != CVZ_R_LOCK && sp->reason != CVZ_R_SEM))
+            continue;
+        int32_t obj = sp->obj;
+        while (k > 0 && th->spans[k - 1].obj == obj && th->spans[k - 1].t1 == th->spans[k].t0)
+            k--;
+        cvz_ns t_req = th->spans[k].t0;
+        bool covered = false;
+        for (size_t hi = 0; hi < c->nholds[obj] && !covered; hi++) {
+            const struct cvz_hold *h = &c->holds[obj][hi];
+            covered = h->thread == (int32_t)i && (h->t_acq >= t_req || h->t_acq < 0);
+        }
+        if (covered) continue;
+        size_t n = c->nholds[obj];
+        struct cvz_hold *copy = malloc((n + 1) * sizeof(*copy));
+        if (!copy) return false;
+        size_t at = n;
+        while (at > 0 && c->holds[obj][at - 1].t_req > t_req)
+            at--;
+        memcpy(copy, c->holds[obj], at * sizeof(*copy));
+        copy[at] = (struct cvz_hold){.t_req = t_req,
+                                     .t_acq = -1,
+                                     .t_rel = -1,
+                                     .thread = (int32_t)i,
+                                     .result = CVZ_ACQ_OK,
+                                     .mode = 'w',
+                                     .depth = 1,
+                                     .count = -1};
+        memcpy(copy + at + 1, c->holds[obj] + at, (n - at) * sizeof(*copy));
+        if (c->own_holds[obj]) free((void *)c->holds[obj]);
+        c->holds[obj] = copy;
+        c->nholds[obj] = n + 1;
+        c->own_holds[obj] = true;
+    }
+    return true;
+}
 
 /* Completion times count when inside [from, to), or exactly at `to` when that is the end
  * of the trace (so that the whole-trace report counts the last event too). */
@@ -376,8 +438,8 @@ static bool pass_objects(struct ctx *c)
         bool active = false;
         size_t ntouched = 0;
         refs.n = 0;
-        for (size_t hi = 0; hi < o->nholds; hi++) {
-            const struct cvz_hold *h = &o->holds[hi];
+        for (size_t hi = 0; hi < c->nholds[oi]; hi++) {
+            const struct cvz_hold *h = &c->holds[oi][hi];
             if (h->thread < 0 || (size_t)h->thread >= t->nthreads || !c->thread_in[h->thread])
                 continue;
             cvz_ns wend = wait_end(t, h);
@@ -399,13 +461,14 @@ static bool pass_objects(struct ctx *c)
             bool waited = hold_waited(h) || h->result == CVZ_ACQ_BUSY;
             if (w > 0 || (done && waited)) {
                 wait_by[h->thread] += w;
-                count_by[h->thread] += done && waited;
+                count_by[h->thread] += (done && waited) || (h->t_acq < 0 && w > 0);
             }
             if (h->count >= 0 && done) {
                 os.has_count = true;
                 if (h->count < os.count_min) os.count_min = h->count;
                 if (h->count > os.count_max) os.count_max = h->count;
             }
+            if (h->t_acq < 0 && w > 0) os.pending++;
             if (is_cond) {
                 if (!done) continue;
                 os.cond_waits++;
@@ -783,8 +846,8 @@ static bool pass_deadlocks(struct ctx *c, const bool *thread_sel)
     for (size_t oi = 0; ok && oi < t->nobjects; oi++) {
         const struct cvz_object *o = &t->objects[oi];
         if (!lock_like(o)) continue;
-        for (size_t hi = 0; ok && hi < o->nholds; hi++) {
-            const struct cvz_hold *h = &o->holds[hi];
+        for (size_t hi = 0; ok && hi < c->nholds[oi]; hi++) {
+            const struct cvz_hold *h = &c->holds[oi][hi];
             if (h->thread < 0 || (size_t)h->thread >= t->nthreads || h->depth > 1)
                 continue; /* a recursive re-lock neither waits nor changes the holder */
             struct sweep_ev e = {.obj = (int32_t)oi, .hold = (uint32_t)hi};
@@ -815,7 +878,7 @@ static bool pass_deadlocks(struct ctx *c, const bool *thread_sel)
     struct sweep_ev *ev = evs.items;
     size_t nactive_from = 0; /* deadlocks before this index are resolved */
     for (size_t i = 0; ok && i < evs.n; i++) {
-        const struct cvz_hold *h = &t->objects[ev[i].obj].holds[ev[i].hold];
+        const struct cvz_hold *h = &c->holds[ev[i].obj][ev[i].hold];
         int32_t th = h->thread, obj = ev[i].obj;
         bool order_in_range = ev[i].t >= c->from && ev[i].t <= c->to;
         switch (ev[i].type) {
@@ -982,13 +1045,14 @@ struct cvz_stats *cvz_stats_compute(const struct cvz_trace *trace,
         const char *name = trace->objects[i].name;
         c.obj_in[i] = !s->filter.object || (name && strcmp(name, s->filter.object) == 0);
     }
+    ok = ok && add_pending_waits(&c);
     if (ok && s->filter.object) {
         /* With an object filter, the threads shown are those that used it. */
         memset(c.thread_in, 0, trace->nthreads * sizeof(*c.thread_in));
         for (size_t oi = 0; oi < trace->nobjects; oi++) {
             if (!c.obj_in[oi]) continue;
-            for (size_t hi = 0; hi < trace->objects[oi].nholds; hi++) {
-                int32_t th = trace->objects[oi].holds[hi].thread;
+            for (size_t hi = 0; hi < c.nholds[oi]; hi++) {
+                int32_t th = c.holds[oi][hi].thread;
                 if (th >= 0 && (size_t)th < trace->nthreads && thread_sel[th])
                     c.thread_in[th] = true;
             }
@@ -1004,6 +1068,11 @@ struct cvz_stats *cvz_stats_compute(const struct cvz_trace *trace,
     free(c.thread_in);
     free(c.obj_in);
     free(c.thread_slot);
+    for (size_t oi = 0; c.own_holds && oi < trace->nobjects; oi++)
+        if (c.own_holds[oi]) free((void *)c.holds[oi]);
+    free(c.holds);
+    free(c.nholds);
+    free(c.own_holds);
     if (!ok) {
         cvz_stats_free(s);
         return NULL;

@@ -64,6 +64,7 @@ struct cvz_object_stats {
     uint64_t acquisitions;       /* successful ones */
     uint64_t failed;             /* busy (trylock), timeout, eintr, error */
     uint64_t contended;          /* attempts that waited or failed busy */
+    uint64_t pending;            /* requests still waiting when the trace ended (in the range) */
     double contended_pct;        /* contended / attempts * 100 (0 when no attempt) */
     cvz_ns wait_total, wait_max; /* waiting (request -> acquire/give up), clipped */
     cvz_ns hold_total, hold_max; /* holding (acquire -> release; open holds end at the range end) */
