@@ -285,7 +285,7 @@ static void ingest(struct parser *p, const cJSON *ev, int64_t offset, int64_t li
     r->pid = (int32_t)pid;
     r->tid = (int32_t)tid;
     r->kind = (uint8_t)kind;
-    if (kind != CVZ_EV_FOREIGN) p->set.saw_cvz = true;
+    if (cvz_cat) p->set.saw_cvz = true;
 
     double d;
     switch (kind) {
