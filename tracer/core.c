@@ -377,6 +377,10 @@ static inline void rec_write(int tid, uint16_t kind, uint16_t sub, uint64_t ts, 
         r->b = b;
         r->c = c;
         atomic_store_explicit(&s->head, head + 1, memory_order_release);
+        if (__builtin_expect(head - tail == cap / 2, 0) && g_wake_fd >= 0) {
+            uint64_t one = 1; /* half full: do not wait for the collector's next round */
+            cvz_sys_write(g_wake_fd, &one, sizeof one);
+        }
     }
     atomic_signal_fence(memory_order_seq_cst);
     tls_in_rec = 0;

@@ -270,6 +270,28 @@ static void on_exit_handler(int status, void *arg)
     if (!cvz_in_vfork_child()) cvz_process_exit(status, 0, "exit");
 }
 
+/* Our constructor runs (from ld.so) before __libc_start_main registers the dynamic linker's
+ * fini handler, so an on_exit registered there would run after the destructors.  Registering
+ * from a trampoline around main puts ours after the program's start-up and before them. */
+typedef int (*main_fn)(int, char **, char **);
+static main_fn real_main;
+
+static int main_trampoline(int argc, char **argv, char **envp)
+{
+    on_exit(on_exit_handler, NULL);
+    return real_main(argc, argv, envp);
+}
+
+int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void),
+                      void (*rtld_fini)(void), void *stack_end)
+{
+    static int (*real_start)(main_fn, int, char **, void (*)(void), void (*)(void),
+                             void (*)(void), void *);
+    if (!real_start) real_start = dlsym(RTLD_NEXT, "__libc_start_main");
+    real_main = main;
+    return real_start(main_trampoline, argc, argv, init, fini, rtld_fini, stack_end);
+}
+
 /* ---- fatal signals ---------------------------------------------------------------------------- */
 
 static const int fatal_signals[] = {SIGSEGV, SIGBUS,  SIGABRT, SIGFPE,  SIGILL, SIGTERM,
