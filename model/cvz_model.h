@@ -110,7 +110,11 @@ enum cvz_acq_result { CVZ_ACQ_OK = 0, CVZ_ACQ_BUSY, CVZ_ACQ_TIMEOUT, CVZ_ACQ_EIN
 
 /* One acquisition of an object by a thread: requested -> acquired -> released.
  * t_acq == t_req when it did not wait; t_rel == -1 while still held at the end of the trace;
- * a failed attempt (result != OK) has t_acq = time it gave up and t_rel = -1. */
+ * a failed attempt (result != OK) has t_acq = time it gave up and t_rel = -1.
+ * A recursive re-acquisition is not a new hold: `depth` is the deepest reached.  On a condvar
+ * (barrier) a hold is one wait: t_req = cond.wait (barrier.wait), t_acq = t_rel = the wake
+ * (leave), result OK or TIMEOUT.  Semaphores: one hold per unit taken; a post by a thread
+ * without a unit (a handshake) ends no hold.  See docs/trace-format.md. */
 struct cvz_hold {
     cvz_ns t_req, t_acq, t_rel;
     int32_t thread;
