@@ -177,7 +177,10 @@ static const char *thread_label(const struct cvz_trace *t, int32_t ti, char *buf
         return buf;
     }
     const struct cvz_thread *th = &t->threads[ti];
-    snprintf(buf, len, "%s[%d]", th->name ? th->name : "?", th->tid);
+    if (!th->name || strncmp(th->name, "tid ", 4) == 0) /* unnamed: the model says "tid N" */
+        snprintf(buf, len, "tid %d", th->tid);
+    else
+        snprintf(buf, len, "%s[%d]", th->name, th->tid);
     return buf;
 }
 
@@ -374,6 +377,8 @@ static void text_objects(const struct cvz_stats *s, size_t top, const char *sort
     for (size_t i = 0; i < n; i++) {
         const struct cvz_object_stats *os = &s->objects[i];
         const struct cvz_object *o = &trace->objects[os->obj];
+        /* condvars and barriers are waited on, never held */
+        bool waits_only = o->kind == CVZ_OBJ_CONDVAR || o->kind == CVZ_OBJ_BARRIER;
         uint64_t acq = o->kind == CVZ_OBJ_CONDVAR ? os->cond_waits : os->acquisitions;
         uint64_t nwaits =
             (o->kind == CVZ_OBJ_CONDVAR ? os->cond_waits : os->contended) + os->pending;
@@ -381,14 +386,17 @@ static void text_objects(const struct cvz_stats *s, size_t top, const char *sort
                kind_name(o), (unsigned long long)acq, (unsigned long long)os->contended,
                os->contended_pct, NS(os->wait_total),
                NS(nwaits ? os->wait_total / (cvz_ns)nwaits : 0), NS(os->wait_max),
-               NS(os->hold_total));
+               waits_only ? "-" : NS(os->hold_total));
     }
     for (size_t i = 0; i < n; i++) {
         const struct cvz_object_stats *os = &s->objects[i];
         const struct cvz_object *o = &trace->objects[os->obj];
         printf("\n  %s (%s, pid %d, 0x%llx)\n", object_name(trace, os->obj), kind_name(o), o->pid,
                (unsigned long long)o->addr);
-        if (o->kind == CVZ_OBJ_CONDVAR) {
+        if (o->kind == CVZ_OBJ_BARRIER) {
+            printf("    waits %llu, threads %u\n", (unsigned long long)os->attempts, os->nthreads);
+            printf("    waiting: total %s, max %s\n", NS(os->wait_total), NS(os->wait_max));
+        } else if (o->kind == CVZ_OBJ_CONDVAR) {
             printf("    waits %llu, timeouts %llu, signals %llu, broadcasts %llu, spurious %llu\n",
                    (unsigned long long)os->cond_waits, (unsigned long long)os->cond_timeouts,
                    (unsigned long long)os->cond_signals, (unsigned long long)os->cond_broadcasts,
