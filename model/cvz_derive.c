@@ -21,6 +21,12 @@
 #define WRAP_DEPTH 16   /* nested wrapper calls per thread (signal handlers nest) */
 #define REGION_DEPTH 64 /* nested user regions per thread */
 
+/* qsort that accepts an empty (NULL) array */
+static void xsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1) qsort(base, n, size, cmp);
+}
+
 /* ---- small containers -------------------------------------------------------------------- */
 
 /* Grow *arr (element size sz) so that it holds at least n+1 elements; false when out of memory. */
@@ -1210,7 +1216,7 @@ static void blocked_gap(struct spans *sp, const struct thr *t, cvz_ns g0, cvz_ns
 
 static void spans_from_runs(struct spans *sp, struct thr *t)
 {
-    qsort(t->runs, t->nruns, sizeof *t->runs, cmp_run);
+    xsort(t->runs, t->nruns, sizeof *t->runs, cmp_run);
     for (size_t i = 0; i < t->nruns; i++) {
         const struct run *r = &t->runs[i];
         emit(sp, r->t0, r->t1, CVZ_ST_RUNNING, 0, r->cpu, -1, -1);
@@ -1248,7 +1254,7 @@ static void spans_from_calls(struct spans *sp, const struct thr *t)
  * BLOCKED, READY, RUNNING; otherwise RUNNING, READY, BLOCKED. */
 static void spans_from_samples(struct spans *sp, struct thr *t)
 {
-    qsort(t->samples, t->nsamples, sizeof *t->samples, cmp_sample);
+    xsort(t->samples, t->nsamples, sizeof *t->samples, cmp_sample);
     for (size_t k = 1; k < t->nsamples; k++) {
         const struct sample *a = &t->samples[k - 1], *b = &t->samples[k];
         cvz_ns dt = b->ts - a->ts;
@@ -1479,7 +1485,7 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
         int32_t p = hmap_get(&d->thr_map, (uint32_t)t->pid, (uint32_t)t->parent_tid);
         if (p >= 0) ct->parent = d->thr[p].final;
     }
-    qsort(tr->wakes, tr->nwakes, sizeof *tr->wakes, cmp_wake);
+    xsort(tr->wakes, tr->nwakes, sizeof *tr->wakes, cmp_wake);
     for (size_t i = 0; i < tr->nwakes; i++) {
         const struct cvz_wake *w = &tr->wakes[i];
         if (w->kind == CVZ_WAKE_FORK || w->kind == CVZ_WAKE_CREATE) continue;
@@ -1524,8 +1530,8 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
             struct spans sp = {0};
             sp.cur = ct->t_start;
             sp.end = ct->t_end;
-            qsort(t->ivs, t->nivs, sizeof *t->ivs, cmp_iv);
-            qsort(t->wakes, t->nwakes, sizeof *t->wakes, cmp_ns);
+            xsort(t->ivs, t->nivs, sizeof *t->ivs, cmp_iv);
+            xsort(t->wakes, t->nwakes, sizeof *t->wakes, cmp_ns);
             if (t->host >= 0) {
                 if (t->nsegs) sp.cur = ct->t_start = t->segs[0].t0;
                 spans_from_host(&sp, t, &tr->threads[d->thr[t->host].final]);
@@ -1582,16 +1588,16 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
                 }
             }
             for (int c = 0; c < tr->ncpu; c++)
-                qsort(tr->cpus[c].runs, tr->cpus[c].nruns, sizeof *tr->cpus[c].runs, cmp_cpu_run);
+                xsort(tr->cpus[c].runs, tr->cpus[c].nruns, sizeof *tr->cpus[c].runs, cmp_cpu_run);
         }
         free(caps);
     }
 
     for (size_t i = 0; i < tr->nobjects; i++) {
         struct cvz_object *o = &tr->objects[i];
-        qsort(o->holds, o->nholds, sizeof *o->holds, cmp_hold);
+        xsort(o->holds, o->nholds, sizeof *o->holds, cmp_hold);
     }
-    qsort(tr->marks, tr->nmarks, sizeof *tr->marks, cmp_mark);
+    xsort(tr->marks, tr->nmarks, sizeof *tr->marks, cmp_mark);
 
     /* caption: the first process's command line */
     for (size_t i = 0; i < d->nproc && !tr->caption; i++)
