@@ -1,0 +1,126 @@
+/* tc_prog.c - one small program with known behaviour per tracer-core test (mode = argv[1]):
+ *   exit N          take a lock 10 times, exit with status N
+ *   segv | abort    take a lock 10 times, then crash
+ *   fork_exit       the child locks 5 times and leaves through _exit(7); the parent reaps it
+ *   fork_exec PROG  the child execs PROG exit 3; the parent waits and exits with its status
+ *   spin N          N threads spinning ~0.6 s each (CPU-bound)
+ *   threads N       N threads created in a loop, each locks once; joined at the end
+ *   loop            prints its pid, then locks and sleeps 1 ms forever (to be SIGKILLed)
+ *   sleep           one thread sleeping 30 ms a few times (for the /proc sampler)
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;
+static long counter;
+
+static void lock_n(int n)
+{
+    for (int i = 0; i < n; i++) {
+        pthread_mutex_lock(&counter_lock);
+        counter++;
+        pthread_mutex_unlock(&counter_lock);
+    }
+}
+
+static void *lock_once(void *arg)
+{
+    lock_n(1);
+    return arg;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void *spin(void *arg)
+{
+    double end = now_s() + 0.6;
+    volatile unsigned long x = 0;
+    while (now_s() < end) x++;
+    return arg;
+}
+
+static int run_threads(int n, void *(*fn)(void *))
+{
+    pthread_t *t = calloc((size_t)n, sizeof *t);
+    if (!t) return 1;
+    for (int i = 0; i < n; i++)
+        if (pthread_create(&t[i], NULL, fn, NULL) != 0) {
+            perror("pthread_create");
+            return 1;
+        }
+    for (int i = 0; i < n; i++) pthread_join(t[i], NULL);
+    free(t);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "exit";
+    int n = argc > 2 ? atoi(argv[2]) : 0;
+    if (strcmp(mode, "exit") == 0) {
+        lock_n(10);
+        return n;
+    }
+    if (strcmp(mode, "segv") == 0) {
+        lock_n(10);
+        int *volatile nowhere = NULL; /* volatile: the compiler cannot see the fault */
+        *nowhere = 1;
+    }
+    if (strcmp(mode, "abort") == 0) {
+        lock_n(10);
+        abort();
+    }
+    if (strcmp(mode, "fork_exit") == 0) {
+        lock_n(2);
+        pid_t p = fork();
+        if (p == 0) {
+            lock_n(5);
+            _exit(7);
+        }
+        int st = 0;
+        waitpid(p, &st, 0);
+        printf("child %d status %d\n", (int)p, WEXITSTATUS(st));
+        return 0;
+    }
+    if (strcmp(mode, "fork_exec") == 0) {
+        pid_t p = fork();
+        if (p == 0) {
+            execl(argv[2], argv[2], "exit", "3", (char *)NULL);
+            _exit(127);
+        }
+        int st = 0;
+        waitpid(p, &st, 0);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+    }
+    if (strcmp(mode, "spin") == 0) return run_threads(n ? n : 4, spin);
+    if (strcmp(mode, "threads") == 0) {
+        int rc = run_threads(n ? n : 2000, lock_once);
+        printf("%ld\n", counter);
+        return rc;
+    }
+    if (strcmp(mode, "loop") == 0) {
+        printf("%d\n", (int)getpid());
+        fflush(stdout);
+        for (;;) {
+            lock_n(1);
+            usleep(1000);
+        }
+    }
+    if (strcmp(mode, "sleep") == 0) {
+        for (int i = 0; i < 5; i++) usleep(30000);
+        return 0;
+    }
+    fprintf(stderr, "tc_prog: unknown mode '%s'\n", mode);
+    return 2;
+}
