@@ -82,8 +82,12 @@ static _Atomic int32_t g_skip_tids[MAX_SKIP_TIDS];
 
 static CVZ_TLS uint8_t tl_busy;
 static CVZ_TLS uint8_t tl_class;
-static CVZ_TLS uint8_t tl_has_pending;
-static CVZ_TLS struct cvz_record tl_pending; /* this thread's held-back thread.start */
+/* A new thread's first records (thread.create, which the core writes from the new thread on
+ * behalf of its creator, then thread.start), held back until the thread has shown who it is. */
+#define MAX_PENDING 2
+static CVZ_TLS uint8_t tl_npending;
+static CVZ_TLS int32_t tl_parent; /* creator's tid, from those records */
+static CVZ_TLS struct cvz_record tl_pending[MAX_PENDING];
 
 /* A fork child's process.start arrives while LTTng is not yet re-registered: held until it is */
 static char g_child_start_args[2048];
@@ -517,9 +521,13 @@ static void emit_now(const struct cvz_record *rec, const char *args_json)
         decode_args(&f, rec->kind, args_json, strings, sizeof(strings));
     else
         decode_record(&f, rec);
+    /* liblttng-ust may take its own mutexes in here (urcu registration of a new thread): the
+     * core's guard keeps them out of the JSON trace when the core did not hold it already. */
+    bool entered = core_enter && core_enter();
     tl_busy++;
     cvz_lttng_fire(rec->kind, &f);
     tl_busy--;
+    if (entered) core_leave();
 }
 
 static bool args_name_is_ust(const char *args_json)
@@ -546,23 +554,22 @@ CVZ_EXPORT void cvz_lttng_emit(const struct cvz_record *rec, const char *args_js
     if (tl_class == TC_SKIP) return;
     tl_busy++;
     if (tl_class == TC_UNKNOWN) {
-        if (rec->kind == CVZ_EV_THREAD_START && !tl_has_pending) {
-            tl_pending = *rec; /* held until the thread has shown who it is */
-            tl_has_pending = 1;
+        bool creation = rec->kind == CVZ_EV_THREAD_START || rec->kind == CVZ_EV_THREAD_CREATE;
+        if (creation && tl_npending < MAX_PENDING) {
+            tl_pending[tl_npending++] = *rec;
+            tl_parent = rec->kind == CVZ_EV_THREAD_START ? (int32_t)rec->obj : rec->tid;
             tl_busy--;
             return;
         }
-        classify(rec->tid, tl_has_pending ? (int32_t)tl_pending.obj : 0);
+        classify(rec->tid, tl_parent);
     }
     if (rec->kind == CVZ_EV_THREAD_NAME && args_name_is_ust(args_json)) {
         tl_class = TC_SKIP;
         add_skip_tid(rec->tid);
     }
     if (tl_class == TC_APP) {
-        if (tl_has_pending) {
-            tl_has_pending = 0;
-            emit_now(&tl_pending, NULL);
-        }
+        for (unsigned i = 0; i < tl_npending; i++) emit_now(&tl_pending[i], NULL);
+        tl_npending = 0;
         emit_now(rec, args_json);
     }
     if (rec->kind == CVZ_EV_THREAD_EXIT) tl_class = TC_SKIP;
