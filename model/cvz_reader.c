@@ -527,13 +527,15 @@ static void parse_range(struct parser *p)
             }
             cJSON_Delete(v);
             const char *nl = memchr(t + pos, '\n', end - pos);
-            if (!nl && end == p->end && p->end == p->begin + (end - p->begin)) {
+            if (!nl) {
                 /* the text ends inside this value: a file cut mid-write */
-                const char *tev = NULL;
-                if (line == 1 && (tev = strstr(t + pos, "\"traceEvents\"")) != NULL &&
-                    (size_t)(tev - t) < end && memchr(tev, '[', end - (size_t)(tev - t))) {
+                static const char key[] = "\"traceEvents\"";
+                size_t scan = end - pos < 4096 ? end - pos : 4096;
+                const char *tev = line == 1 ? memmem(t + pos, scan, key, sizeof key - 1) : NULL;
+                const char *br =
+                    tev ? memchr(tev, '[', end - (size_t)(tev - t)) : NULL;
+                if (br) {
                     /* the Object form cut short: read the events of its array one by one */
-                    const char *br = memchr(tev, '[', end - (size_t)(tev - t));
                     pdiag(p, (int64_t)pos, line,
                           "the JSON object is incomplete (file truncated?): reading its "
                           "traceEvents one by one");
