@@ -647,6 +647,14 @@ struct order_node {
     size_t nout;
 };
 
+/* The first EDGE_THREADS distinct threads that showed an order, and when each first did. */
+#define EDGE_THREADS 4
+struct edge_seen {
+    int32_t thread[EDGE_THREADS];
+    cvz_ns t[EDGE_THREADS];
+    int n;
+};
+
 struct dl_state {
     const struct cvz_trace *t;
     struct held *thread_holds; /* per thread: objects held */
@@ -654,8 +662,8 @@ struct dl_state {
     int32_t *waiting_on;       /* per thread: object it waits for, or -1 */
     struct vec deadlocks;      /* struct cvz_deadlock */
     struct vec edges;          /* struct cvz_order_edge */
-    int32_t *edge_thread2;     /* per edge: a second thread that showed it, or -1 */
-    size_t edge_thread2_cap;
+    struct edge_seen *seen;    /* per edge: the first threads that showed it */
+    size_t seen_cap;
     struct map edge_index; /* held<<32|acquired -> edge */
     int32_t *path;         /* DFS path of threads */
     uint8_t *on_path;      /* per thread */
@@ -694,45 +702,69 @@ static bool add_order_edge(struct dl_state *st, int32_t held, int32_t acquired, 
         if (!e) return false;
         *e = (struct cvz_order_edge){held, acquired, thread, t, 1};
         *v = st->edges.n - 1;
-        if (st->edges.n > st->edge_thread2_cap) {
-            size_t cap = st->edge_thread2_cap ? st->edge_thread2_cap * 2 : 64;
-            int32_t *t2 = realloc(st->edge_thread2, cap * sizeof(*t2));
-            if (!t2) return false;
-            st->edge_thread2 = t2;
-            st->edge_thread2_cap = cap;
+        if (st->edges.n > st->seen_cap) {
+            size_t cap = st->seen_cap ? st->seen_cap * 2 : 64;
+            struct edge_seen *seen = realloc(st->seen, cap * sizeof(*seen));
+            if (!seen) return false;
+            st->seen = seen;
+            st->seen_cap = cap;
         }
-        st->edge_thread2[*v] = -1;
+        st->seen[*v] = (struct edge_seen){.thread = {thread}, .t = {t}, .n = 1};
         return true;
     }
     struct cvz_order_edge *e = (struct cvz_order_edge *)st->edges.items + *v;
     e->count++;
-    if (thread != e->thread && st->edge_thread2[*v] < 0) st->edge_thread2[*v] = thread;
+    struct edge_seen *seen = &st->seen[*v];
+    for (int k = 0; k < seen->n; k++)
+        if (seen->thread[k] == thread) return true;
+    if (seen->n < EDGE_THREADS) {
+        seen->thread[seen->n] = thread;
+        seen->t[seen->n++] = t;
+    }
     return true;
 }
 
 /* Enumerate the elementary cycles of the lock-order graph (each found once, from its smallest
- * lock), keeping those whose edges show at least two threads. */
+ * lock), shortest first, keeping those that distinct threads could deadlock on: each edge must
+ * be shown by a different thread (A->B and B->C both in thread 1 need thread 1 to wait in two
+ * places at once).  That drops the long cycles that a single busy thread strings together. */
 struct cycle_search {
     struct dl_state *st;
     struct order_node *nodes;
     size_t nnodes;
     struct map node_of;         /* obj -> node */
+    size_t *edge_to;            /* per edge: its target node */
+    size_t *comp;               /* per node: its strongly connected component */
     size_t path[MAX_CYCLE_LEN]; /* edge indexes */
+    int pick[MAX_CYCLE_LEN];    /* per path edge: the index in its edge_seen chosen */
+    size_t want_len;            /* cycles of exactly this length in this round */
     uint8_t *on_path;           /* per node */
     size_t steps;
     struct vec *out; /* struct cvz_inversion */
     bool truncated;
 };
 
+/* Give every edge of the path its own thread (backtracking over the few seen per edge). */
+static bool assign_threads(struct cycle_search *cs, size_t len, size_t i)
+{
+    if (i == len) return true;
+    const struct edge_seen *seen = &cs->st->seen[cs->path[i]];
+    for (int k = 0; k < seen->n; k++) {
+        bool used = false;
+        for (size_t j = 0; j < i && !used; j++)
+            used = cs->st->seen[cs->path[j]].thread[cs->pick[j]] == seen->thread[k];
+        if (used) continue;
+        cs->pick[i] = k;
+        if (assign_threads(cs, len, i + 1)) return true;
+    }
+    return false;
+}
+
 static bool keep_cycle(struct cycle_search *cs, size_t len)
 {
     struct dl_state *st = cs->st;
     const struct cvz_order_edge *edges = st->edges.items;
-    bool two_threads = false;
-    for (size_t i = 0; i < len && !two_threads; i++)
-        two_threads = st->edge_thread2[cs->path[i]] >= 0 ||
-                      edges[cs->path[i]].thread != edges[cs->path[0]].thread;
-    if (!two_threads) return true;
+    if (!assign_threads(cs, len, 0)) return true;
     if (cs->out->n >= CVZ_STATS_MAX_CYCLES) {
         cs->truncated = true;
         return true;
@@ -741,8 +773,12 @@ static bool keep_cycle(struct cycle_search *cs, size_t len)
     if (!inv) return false;
     inv->edges = malloc(len * sizeof(*inv->edges));
     if (!inv->edges) return false;
-    for (size_t i = 0; i < len; i++)
+    for (size_t i = 0; i < len; i++) {
+        const struct edge_seen *seen = &st->seen[cs->path[i]];
         inv->edges[i] = edges[cs->path[i]];
+        inv->edges[i].thread = seen->thread[cs->pick[i]];
+        inv->edges[i].t = seen->t[cs->pick[i]];
+    }
     inv->nedges = len;
     return true;
 }
@@ -753,24 +789,83 @@ static bool cycle_dfs(struct cycle_search *cs, size_t start, size_t node, size_t
         cs->truncated = true;
         return true;
     }
-    const struct cvz_order_edge *edges = cs->st->edges.items;
     const struct order_node *nd = &cs->nodes[node];
     for (size_t k = 0; k < nd->nout; k++) {
         size_t e = nd->out[k];
-        size_t *tn = map_find(&cs->node_of, (uint64_t)(uint32_t)edges[e].acquired);
-        if (!tn || *tn < start) continue;
+        size_t *tn = &cs->edge_to[e];
+        /* a cycle through `start` stays inside its strongly connected component: without this
+         * the search would walk every path of the (usually acyclic) rest of the graph */
+        if (*tn < start || cs->comp[*tn] != cs->comp[start]) continue;
         cs->path[depth] = e;
         if (*tn == start) {
-            if (depth >= 1 && !keep_cycle(cs, depth + 1)) return false;
+            if (depth + 1 == cs->want_len && !keep_cycle(cs, depth + 1)) return false;
             continue;
         }
-        if (cs->on_path[*tn] || depth + 1 >= MAX_CYCLE_LEN) continue;
+        if (cs->on_path[*tn] || depth + 2 > cs->want_len) continue;
         cs->on_path[*tn] = 1;
         bool ok = cycle_dfs(cs, start, *tn, depth + 1);
         cs->on_path[*tn] = 0;
         if (!ok) return false;
     }
     return true;
+}
+
+/* Tarjan's strongly connected components, iteratively (lock graphs can be deep). */
+static bool find_components(struct cycle_search *cs)
+{
+    size_t n = cs->nnodes;
+    size_t *index = xcalloc(n, sizeof(*index)), *low = xcalloc(n, sizeof(*low));
+    size_t *stack = xcalloc(n, sizeof(*stack)), *frame_node = xcalloc(n, sizeof(*frame_node));
+    size_t *frame_next = xcalloc(n, sizeof(*frame_next));
+    uint8_t *on_stack = xcalloc(n, sizeof(*on_stack));
+    bool ok = index && low && stack && frame_node && frame_next && on_stack;
+    size_t next_index = 1, nstack = 0, ncomp = 0; /* index 0 = not visited */
+    for (size_t root = 0; ok && root < n; root++) {
+        if (index[root]) continue;
+        size_t nframes = 0;
+        frame_node[nframes] = root;
+        frame_next[nframes++] = 0;
+        index[root] = low[root] = next_index++;
+        stack[nstack++] = root;
+        on_stack[root] = 1;
+        while (nframes) {
+            size_t v = frame_node[nframes - 1];
+            if (frame_next[nframes - 1] < cs->nodes[v].nout) {
+                size_t w = cs->edge_to[cs->nodes[v].out[frame_next[nframes - 1]++]];
+                if (!index[w]) {
+                    index[w] = low[w] = next_index++;
+                    stack[nstack++] = w;
+                    on_stack[w] = 1;
+                    frame_node[nframes] = w;
+                    frame_next[nframes++] = 0;
+                } else if (on_stack[w] && index[w] < low[v]) {
+                    low[v] = index[w];
+                }
+                continue;
+            }
+            if (low[v] == index[v]) {
+                size_t w;
+                do {
+                    w = stack[--nstack];
+                    on_stack[w] = 0;
+                    cs->comp[w] = ncomp;
+                } while (w != v);
+                ncomp++;
+            }
+            nframes--;
+            if (nframes) {
+                size_t u = frame_node[nframes - 1];
+                if (low[v] < low[u]) low[u] = low[v];
+            }
+        }
+    }
+    free(index);
+    free(low);
+    free(stack);
+    free(frame_node);
+    free(frame_next);
+    free(on_stack);
+    return ok;
 }
 
 static bool find_order_cycles(struct dl_state *st, struct vec *out, bool *truncated)
@@ -810,12 +905,22 @@ static bool find_order_cycles(struct dl_state *st, struct vec *out, bool *trunca
             &cs.nodes[*map_find(&cs.node_of, (uint64_t)(uint32_t)edges[e].held)];
         nd->out[nd->nout++] = e;
     }
-    for (size_t n = 0; ok && n < cs.nnodes && !cs.truncated; n++) {
-        cs.on_path[n] = 1;
-        ok = cycle_dfs(&cs, n, n, 0);
-        cs.on_path[n] = 0;
+    cs.edge_to = xcalloc(st->edges.n, sizeof(*cs.edge_to));
+    cs.comp = xcalloc(cs.nnodes, sizeof(*cs.comp));
+    ok = ok && cs.edge_to && cs.comp;
+    for (size_t e = 0; ok && e < st->edges.n; e++)
+        cs.edge_to[e] = *map_find(&cs.node_of, (uint64_t)(uint32_t)edges[e].acquired);
+    ok = ok && find_components(&cs);
+    for (cs.want_len = 2; ok && cs.want_len <= MAX_CYCLE_LEN && !cs.truncated; cs.want_len++) {
+        for (size_t n = 0; ok && n < cs.nnodes && !cs.truncated; n++) {
+            cs.on_path[n] = 1;
+            ok = cycle_dfs(&cs, n, n, 0);
+            cs.on_path[n] = 0;
+        }
     }
     *truncated = cs.truncated;
+    free(cs.edge_to);
+    free(cs.comp);
     free(all_out);
     free(cs.nodes);
     free(cs.on_path);
@@ -992,7 +1097,7 @@ static bool pass_deadlocks(struct ctx *c, const bool *thread_sel)
     free(st.on_path);
     free(st.deadlocks.items);
     free(st.edges.items);
-    free(st.edge_thread2);
+    free(st.seen);
     map_free(&st.edge_index);
     free(invs.items);
     free(evs.items);

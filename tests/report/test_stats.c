@@ -450,6 +450,33 @@ static void test_clean_condvar_sem(void)
     cvz_stats_free(s);
 }
 
+/* T1 takes 6 locks nested in ascending order (every pair is an order), T2 takes lock 5 then
+ * lock 0 once.  Only the 2-lock inversion (0, 5) is a deadlock two threads can reach: the
+ * longer cycles 0 -> j -> 5 -> 0 need T1 to wait in two places at once. */
+static void test_dense_orders(void)
+{
+    tb_reset(0, 10000);
+    int32_t t1 = tb_thread(1, "T1"), t2 = tb_thread(2, "T2");
+    static const char *const names[6] = {"l0", "l1", "l2", "l3", "l4", "l5"};
+    int32_t l[6];
+    for (int i = 0; i < 6; i++)
+        l[i] = tb_object(names[i], CVZ_OBJ_MUTEX);
+    for (int i = 0; i < 6; i++)
+        tb_hold(l[i], t1, 10 * i, 10 * i, 1000 - 10 * i, CVZ_ACQ_OK);
+    tb_hold(l[5], t2, 2000, 2000, 2100, CVZ_ACQ_OK);
+    tb_hold(l[0], t2, 2010, 2010, 2020, CVZ_ACQ_OK);
+    struct cvz_stats *s = stats_all();
+    CHECK_EQ(s->ninversions, 1);
+    CHECK(!s->inversions_truncated);
+    if (s->ninversions == 1) {
+        CHECK_EQ(s->inversions[0].nedges, 2);
+        CHECK_EQ(s->inversions[0].edges[0].held, l[0]);
+        CHECK_EQ(s->inversions[0].edges[0].acquired, l[5]);
+        CHECK_EQ(s->inversions[0].edges[0].t, 50);
+    }
+    cvz_stats_free(s);
+}
+
 /* Relocking a non-recursive mutex it holds: a deadlock of one thread. */
 static void test_self_deadlock(void)
 {
@@ -477,6 +504,7 @@ int main(void)
     test_three_lock_cycle();
     test_clean_condvar_sem();
     test_self_deadlock();
+    test_dense_orders();
     if (failures) {
         fprintf(stderr, "test_stats: %d check(s) failed\n", failures);
         return 1;
