@@ -172,6 +172,7 @@ int main(int argc, char **argv)
     sem_init(&number_called, 0, 0);
     pthread_t teller_thread;
     pthread_create(&teller_thread, NULL, teller, NULL);
+    lesson_sleep_ms(20); /* walking into the bank */
     for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
         if (strcmp(mode, "all") && strcmp(mode, variants[i].name)) continue;
         double start = lesson_now_ms();

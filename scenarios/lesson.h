@@ -69,13 +69,14 @@ static inline void lesson_end(void)
 #endif
 }
 
-/* Give a lock (or any object) a name the viewer shows, e.g. "fork 3". */
-static inline void lesson_name_object(const void *object, const char *name)
+/* Give a lock (or any object) a name the viewer shows, e.g. "fork 3"; kind is "mutex",
+ * "sem", "condvar"... */
+static inline void lesson_name_object(const void *object, const char *kind, const char *name)
 {
 #ifdef LESSON_HAVE_CONVIZ_H
-    conviz_name_object(object, name);
+    conviz_name_object(object, kind, name);
 #else
-    (void)object, (void)name;
+    (void)object, (void)kind, (void)name;
 #endif
 }
 

@@ -25,10 +25,6 @@ static void *worker_main(void *arg)
 {
     struct worker *self = arg;
     lesson_name_thread("thread-%c", self->name);
-    int err = lesson_pin_to_cpu(self->cpu);
-    if (err)
-        fprintf(stderr, "thread-%c: cannot pin to CPU %d: %s\n", self->name, self->cpu,
-                strerror(err));
     lesson_compute(opt_work_ms);
     lesson_mark("thread-%c done", self->name);
     return NULL;
@@ -78,8 +74,22 @@ int main(int argc, char **argv)
     struct worker workers[2] = {{.name = 'A', .cpu = 0},
                                 {.name = 'B', .cpu = opt_cpus == 1 ? 0 : 1}};
     double start = lesson_now_ms();
-    for (int i = 0; i < 2; i++)
-        pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]);
+    for (int i = 0; i < 2; i++) {
+        /* Pinned from birth (the attribute), so the thread never runs anywhere else. */
+        pthread_attr_t attr;
+        cpu_set_t cpus;
+        CPU_ZERO(&cpus);
+        CPU_SET(workers[i].cpu, &cpus);
+        pthread_attr_init(&attr);
+        pthread_attr_setaffinity_np(&attr, sizeof cpus, &cpus);
+        int err = pthread_create(&workers[i].thread, &attr, worker_main, &workers[i]);
+        pthread_attr_destroy(&attr);
+        if (err) {
+            fprintf(stderr, "error: cannot start thread-%c on CPU %d: %s\n", workers[i].name,
+                    workers[i].cpu, strerror(err));
+            return 1;
+        }
+    }
     for (int i = 0; i < 2; i++)
         pthread_join(workers[i].thread, NULL);
     printf("%s: 2 threads x %ld units of work took %.0f ms\n",

@@ -39,8 +39,13 @@ fi
 
 # Record with `conviz record` when that command works, else with LD_PRELOAD directly.
 record_with_cli=0
-if [ -x "$bin/conviz" ] && "$bin/conviz" record --help >/dev/null 2>&1; then
+if [ -x "$bin/conviz" ] && "$bin/conviz" record --help 2>&1 | grep -qi 'usage'; then
   record_with_cli=1
+fi
+# --only/--test NAME: that lesson exactly when it exists, else every lesson starting with NAME
+exact=0
+if [ -n "$only" ] && grep -qE "^$only +\|" "$list"; then
+  exact=1
 fi
 
 if [ "$mode" = test ]; then
@@ -59,7 +64,7 @@ record() {
   if [ $record_with_cli = 1 ]; then
     (sleep 0.3; echo hello) | timeout 60 "$bin/conviz" record -o "$out" -- "$@" >"$out_dir/$name.log" 2>&1
   else
-    (sleep 0.3; echo hello) | LD_PRELOAD=$lib CONVIZ_OUT=$out timeout 60 "$@" >"$out_dir/$name.log" 2>&1
+    (sleep 0.3; echo hello) | timeout 60 env LD_PRELOAD="$lib" CONVIZ_OUT="$out" "$@" >"$out_dir/$name.log" 2>&1
   fi
   local rc=$?
   # the deadlock lessons end through their watchdog with status 3: that is the lesson
@@ -75,7 +80,11 @@ while IFS='|' read -r name checkname command caption; do
   checkname=$(echo "$checkname" | tr -d ' ')
   case "$name" in ''|\#*) continue ;; esac
   if [ -n "$only" ]; then
-    case "$name" in "$only"*) ;; *) continue ;; esac
+    if [ $exact = 1 ]; then
+      [ "$name" = "$only" ] || continue
+    else
+      case "$name" in "$only"*) ;; *) continue ;; esac
+    fi
   fi
   done_any=1
   caption=$(echo "$caption" | sed 's/^ *//; s/ *$//')
@@ -91,6 +100,15 @@ while IFS='|' read -r name checkname command caption; do
     continue
   fi
   trace=$out_dir/$name.json
+  # CPython: drop the uncontended lock events of single-threaded stretches (module imports
+  # take and drop the GIL ~800 times); tests/lessons/compact_trace.py says exactly what goes.
+  case "$name" in
+    *-py-*)
+      if [ "$mode" != test ]; then
+        /usr/bin/python3 "$root/tests/lessons/compact_trace.py" "$trace" "$trace.tmp" >/dev/null &&
+          mv "$trace.tmp" "$trace"
+      fi ;;
+  esac
   size=$(stat -c %s "$trace")
   limit=$((300 * 1024))
   case "$name" in *-py-*) limit=$((1024 * 1024)) ;; esac

@@ -1,18 +1,18 @@
 """_conviz.py - marks and regions from Python lessons, through libconviz.so when it is loaded.
 
 When a script runs under `conviz record` (LD_PRELOAD=libconviz.so), the annotation functions
-conviz_mark/conviz_begin/conviz_end are in the process; ctypes finds them there.  Without the
+conviz__mark/conviz__begin/conviz__end (include/conviz.h's entry points) are in the process; ctypes finds them there.  Without the
 tracer every function here does nothing, so the lessons run unchanged with plain python3.
 """
 import ctypes
 
 try:
     _lib = ctypes.CDLL(None)
-    _mark = _lib.conviz_mark
+    _mark = _lib.conviz__mark
     _mark.argtypes = [ctypes.c_char_p]
-    _begin = _lib.conviz_begin
+    _begin = _lib.conviz__begin
     _begin.argtypes = [ctypes.c_char_p]
-    _end = _lib.conviz_end
+    _end = _lib.conviz__end
 except (OSError, AttributeError):
     _mark = _begin = _end = None
 

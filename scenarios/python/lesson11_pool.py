@@ -16,7 +16,7 @@ import _conviz
 def long_time_task(i):
     _conviz.begin("task %d" % i)
     print("子进程:{} - 任务: {}".format(os.getpid(), i))
-    time.sleep((i % 3 + 1) * 0.02)
+    time.sleep((i % 3 + 1) * 0.005)
     _conviz.mark("task %d done" % i)
     _conviz.end()
     return i * i

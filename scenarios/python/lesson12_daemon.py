@@ -13,7 +13,7 @@ from multiprocessing import Process
 sys.path.insert(0, os.path.dirname(__file__))
 import _conviz
 
-STEP = 0.06  # the course: 1 second
+STEP = 0.03  # the course: 1 second
 
 
 def loop(x):

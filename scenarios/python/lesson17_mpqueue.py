@@ -7,7 +7,7 @@ from multiprocessing import Process, Queue
 sys.path.insert(0, os.path.dirname(__file__))
 import _conviz
 
-PAUSE = 0.06  # the course: 0.5
+PAUSE = 0.03  # the course: 0.5
 
 
 def write(q):

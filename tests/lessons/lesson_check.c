@@ -403,12 +403,20 @@ static void check_concurrency(const struct cvz_trace *t)
 {
     check_two_workers(t, "thread-A", "thread-B", false);
     if (perf_source(t)) {
+        /* pinned at creation; glibc may still run the new thread for a moment elsewhere
+         * before the affinity applies, so ask for (almost) all of its running time */
         int32_t a = thread_named(t, "thread-A");
-        bool only_cpu0 = true;
-        for (size_t i = 0; a >= 0 && i < t->threads[a].nspans; i++)
-            if (t->threads[a].spans[i].state == CVZ_ST_RUNNING && t->threads[a].spans[i].cpu != 0)
-                only_cpu0 = false;
-        expect(only_cpu0, "thread-A ran only on CPU 0 (pinned)");
+        cvz_ns on_cpu0 = 0, total = 0;
+        for (size_t i = 0; a >= 0 && i < t->threads[a].nspans; i++) {
+            const struct cvz_span *s = &t->threads[a].spans[i];
+            if (s->state != CVZ_ST_RUNNING)
+                continue;
+            total += s->t1 - s->t0;
+            on_cpu0 += s->cpu == 0 ? s->t1 - s->t0 : 0;
+        }
+        expect(total > 0 && on_cpu0 >= total / 100 * 99,
+               "thread-A ran on CPU 0 (pinned): %.1f %% of its running time",
+               total ? 100.0 * (double)on_cpu0 / (double)total : 0.0);
     }
 }
 
@@ -686,12 +694,17 @@ static void check_prodcons(const struct cvz_trace *t)
 static void check_py_prodcons(const struct cvz_trace *t)
 {
     expect_mark_equal(t, "consumed=", "sum", "expected_sum");
-    int32_t p = thread_named(t, "Producer"), c = thread_named(t, "Consumer");
-    expect(p >= 0 && c >= 0, "threads Producer and Consumer are in the trace");
-    if (p >= 0 && c >= 0) {
-        expect(has_state(&t->threads[p], CVZ_ST_BLOCKED, -1), "the producer blocked (queue full)");
-        expect(has_state(&t->threads[c], CVZ_ST_BLOCKED, -1), "the consumer blocked (queue empty)");
+    /* CPython 3.11 does not give its threads OS names: the producer and the consumer are the
+     * threads other than the main one; each must have blocked (queue full / queue empty). */
+    size_t workers = 0, blocked = 0;
+    for (size_t i = 0; i < t->nthreads; i++) {
+        const struct cvz_thread *th = &t->threads[i];
+        if (!is_real_thread(th) || th->tid == th->pid) continue;
+        workers++;
+        blocked += has_state(th, CVZ_ST_BLOCKED, -1);
     }
+    expect(workers == 2, "a producer and a consumer thread (%zu threads)", workers);
+    expect(blocked == 2, "both blocked on the queue at some point (%zu)", blocked);
 }
 
 /* Pool: every task exactly once, at most 3 running at once (regions "task N"). */
@@ -1029,18 +1042,25 @@ static void check_py_gil(const struct cvz_trace *t)
     int32_t gils[64];
     size_t n = objects_named(t, "GIL", gils, 64);
     if (!expect(n >= 1, "CPython's GIL is labelled \"GIL\" (%zu objects)", n)) return;
-    bool waited = false;
     for (size_t g = 0; g < n && g < 64; g++) {
         const struct cvz_object *gil = &t->objects[gils[g]];
-        if (gil->kind == CVZ_OBJ_MUTEX)
-            expect(max_holders(t, gil) <= 1, "GIL mutex of pid %d: one holder at a time", gil->pid);
-        for (size_t i = 0; i < t->nthreads; i++)
-            for (size_t s = 0; s < t->threads[i].nspans; s++)
-                if (t->threads[i].spans[s].state == CVZ_ST_BLOCKED &&
-                    t->threads[i].spans[s].obj == gils[g])
-                    waited = true;
+        expect(max_holders(t, gil) <= 1, "GIL mutex of pid %d: one holder at a time", gil->pid);
     }
-    expect(waited, "threads waited for the GIL");
+    /* A thread waiting for the GIL blocks on one of its parts (GIL, GIL.cond, ...). */
+    size_t waiting_threads = 0;
+    for (size_t i = 0; i < t->nthreads; i++) {
+        const struct cvz_thread *th = &t->threads[i];
+        for (size_t s = 0; s < th->nspans; s++) {
+            int32_t o = th->spans[s].obj;
+            if (th->spans[s].state == CVZ_ST_BLOCKED && o >= 0 && t->objects[o].name &&
+                !strncmp(t->objects[o].name, "GIL", 3)) {
+                waiting_threads++;
+                break;
+            }
+        }
+    }
+    expect(waiting_threads >= 1, "threads waited for the GIL (%zu threads blocked on it)",
+           waiting_threads);
 }
 
 static void check_py_rlock(const struct cvz_trace *t)
@@ -1163,10 +1183,42 @@ static const struct lesson_check {
     {"py-mpqueue", check_py_mpqueue, "17 (CPython): multiprocessing.Queue between processes"},
 };
 
+/* --spans TRACE THREAD: print a thread's derived spans (to see why a check failed). */
+static int dump_spans(const char *path, const char *name)
+{
+    char *err = NULL;
+    struct cvz_trace *t = cvz_trace_load(path, &err);
+    if (!t) {
+        fprintf(stderr, "lesson-check: cannot load %s: %s\n", path, err ? err : "unknown error");
+        free(err);
+        return 2;
+    }
+    int found = 0;
+    for (size_t i = 0; i < t->nthreads; i++) {
+        const struct cvz_thread *th = &t->threads[i];
+        if (!th->name || strcmp(th->name, name)) continue;
+        found = 1;
+        printf("thread %s pid %d tid %d: %zu spans\n", name, th->pid, th->tid, th->nspans);
+        for (size_t s = 0; s < th->nspans; s++) {
+            const struct cvz_span *sp = &th->spans[s];
+            char buf[32];
+            cvz_format_ns(sp->t1 - sp->t0, buf, sizeof buf);
+            printf("  +%.3f ms %-8s %-10s %-8s cpu %d obj %s\n", (sp->t0 - t->t_min) / 1e6, buf,
+                   cvz_state_names[sp->state],
+                   sp->state == CVZ_ST_BLOCKED ? cvz_reason_names[sp->reason] : "", sp->cpu,
+                   sp->obj >= 0 ? t->objects[sp->obj].name : "-");
+        }
+    }
+    cvz_trace_free(t);
+    if (!found) fprintf(stderr, "lesson-check: no thread named '%s' in %s\n", name, path);
+    return found ? 0 : 1;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: lesson-check LESSON TRACE\n"
                  "       lesson-check --list\n"
+                 "       lesson-check --spans TRACE THREAD_NAME   (print a thread's states)\n"
                  "Load a recorded lesson trace and check the property the lesson teaches.\n"
                  "Prints ok/FAIL/skip per property; exit 0 when all hold, 1 when one fails,\n"
                  "2 on bad usage or an unreadable trace.  Lessons:\n");
@@ -1185,6 +1237,7 @@ int main(int argc, char **argv)
             printf("%s\n", checks[i].name);
         return 0;
     }
+    if (argc == 4 && !strcmp(argv[1], "--spans")) return dump_spans(argv[2], argv[3]);
     if (argc != 3) {
         usage(stderr);
         return 2;
