@@ -257,6 +257,12 @@ const char *cvz_w_symbol(uint64_t addr, char *buf, size_t len, int data_only)
             else
                 snprintf(buf, len, "%s", name);
             res = buf;
+        } else if (!data_only) {
+            /* code in a stripped module (a static function of python3.11): name the module */
+            const char *base = strrchr(m->path, '/');
+            snprintf(buf, len, "%s+0x%llx", base ? base + 1 : m->path,
+                     (unsigned long long)(addr - m->base));
+            res = buf;
         }
     }
     unlock_symbols();
@@ -271,7 +277,7 @@ const char *cvz_symbolize(uint64_t addr, char *buf, size_t len)
 
 /* ==== shared memory keys ======================================================================= */
 
-const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len)
+const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len, char *path, size_t path_len)
 {
     /* Read /proc/self/maps in chunks and look for the line whose range holds addr. */
     int fd = REAL(open)("/proc/self/maps", O_RDONLY | O_CLOEXEC);
@@ -293,8 +299,9 @@ const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len)
             ln = 0;
             unsigned long long lo, hi, off, inode;
             char perms[8], dev[16];
-            if (sscanf(line, "%llx-%llx %7s %llx %15s %llu", &lo, &hi, perms, &off, dev, &inode) !=
-                6)
+            int at = 0;
+            if (sscanf(line, "%llx-%llx %7s %llx %15s %llu %n", &lo, &hi, perms, &off, dev, &inode,
+                       &at) != 6)
                 continue;
             if (addr < lo || addr >= hi)
                 continue;
@@ -302,6 +309,8 @@ const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len)
             if (perms[3] == 's' && inode != 0) {
                 snprintf(buf, len, "%s:%llu:%llu", dev, inode, off + (addr - lo));
                 res = buf;
+                if (path && path_len)
+                    snprintf(path, path_len, "%s", line + at);
             }
         }
     }

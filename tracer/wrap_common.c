@@ -212,7 +212,7 @@ static int obj_pshared(int kind, const void *obj)
     case CVZ_OBJ_CONDVAR:
         return (((const pthread_cond_t *)obj)->__data.__wrefs & 1) != 0;
     case CVZ_OBJ_SEM:
-        return ((const int *)obj)[2] == 0; /* struct new_sem { u64 data; int private; } */
+        return ((const int *)obj)[2] == 128; /* new_sem.private: FUTEX_SHARED (128) when pshared */
     default:
         return 0;
     }
@@ -234,8 +234,13 @@ void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts)
             *plus = '\0';
         snprintf(name, sizeof name, "%s@%s", cvz_w_kind_names[kind], fn ? fn : "?");
     }
-    if (obj_pshared(kind, obj))
-        shared = cvz_w_shared_key(addr, shared_buf, sizeof shared_buf);
+    if (obj_pshared(kind, obj)) {
+        shared = cvz_w_shared_key(addr, shared_buf, sizeof shared_buf, NULL, 0);
+        /* a named semaphore first used in a fork child: name it as sem_open did */
+        const char *sem_name = kind == CVZ_OBJ_SEM ? cvz_w_sem_name(obj) : NULL;
+        if (sem_name)
+            snprintf(name, sizeof name, "%s", sem_name);
+    }
     cvz_w_declare_named(kind, obj, name, shared, ts > 0 ? ts - 1 : ts);
 }
 

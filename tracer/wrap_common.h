@@ -146,6 +146,9 @@ CVZ_HIDDEN void cvz_w_block_end(struct cvz_w_block *blk, uint64_t target, int64_
 /* block.begin for IO on fd (kind and inode from the fd cache). */
 CVZ_HIDDEN void cvz_w_io_begin(struct cvz_w_block *blk, int fn, int fd);
 
+/* wrap_sem.c: the name a semaphore at obj was opened with (sem_open), or NULL. */
+CVZ_HIDDEN const char *cvz_w_sem_name(const void *obj);
+
 /* ---- fd kinds ---------------------------------------------------------------------------- */
 CVZ_HIDDEN int cvz_w_fd_kind(int fd, uint64_t *inode);
 CVZ_HIDDEN void cvz_w_fd_forget(int fd);
@@ -162,8 +165,10 @@ extern const char *const cvz_w_kind_names[CVZ_OBJ__COUNT];
 
 /* symbols.c: symbol (+offset) of addr, or NULL; `exact_object`: only data objects. */
 CVZ_HIDDEN const char *cvz_w_symbol(uint64_t addr, char *buf, size_t len, int data_only);
-/* symbols.c: "dev:inode:offset" when addr is in a shared file mapping, else NULL. */
-CVZ_HIDDEN const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len);
+/* symbols.c: "dev:inode:offset" when addr is in a shared file mapping, else NULL; the mapped
+ * file's path goes to `path` when not NULL (e.g. "/dev/shm/sem.jobs"). */
+CVZ_HIDDEN const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len, char *path,
+                                        size_t path_len);
 
 /* The helpers above save and restore errno; wrappers that record after the real call do too. */
 #define CVZ_KEEP_ERRNO(stmt)                                                                       \

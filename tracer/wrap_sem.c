@@ -17,6 +17,38 @@
 
 #include "wrap_common.h"
 
+/* Names of the semaphores sem_open returned, kept so that a fork child, which inherits the
+ * mapping and this table but declares its objects anew, names them too.  Slots are claimed
+ * with a CAS on the address; a name is written before its address is published. */
+#define NAMED_MAX 64
+static struct {
+    const void *obj;
+    char name[64];
+} named[NAMED_MAX];
+
+static void remember_name(const void *obj, const char *name)
+{
+    for (int i = 0; i < NAMED_MAX; i++)
+        if (__atomic_load_n(&named[i].obj, __ATOMIC_ACQUIRE) == obj)
+            return;
+    static int claim[NAMED_MAX];
+    for (int i = 0; i < NAMED_MAX; i++)
+        if (__atomic_load_n(&named[i].obj, __ATOMIC_ACQUIRE) == NULL &&
+            !__atomic_exchange_n(&claim[i], 1, __ATOMIC_ACQ_REL)) {
+            snprintf(named[i].name, sizeof named[i].name, "%s", name);
+            __atomic_store_n(&named[i].obj, obj, __ATOMIC_RELEASE);
+            return;
+        }
+}
+
+const char *cvz_w_sem_name(const void *obj)
+{
+    for (int i = 0; i < NAMED_MAX; i++)
+        if (__atomic_load_n(&named[i].obj, __ATOMIC_ACQUIRE) == obj)
+            return named[i].name;
+    return NULL;
+}
+
 static inline long value_of(sem_t *s)
 {
     int v = 0;
@@ -128,8 +160,9 @@ sem_t *sem_open(const char *name, int oflag, ...)
     int err = errno;
     if (cvz_enter()) {
         char key[64];
-        const char *shared = cvz_w_shared_key((uint64_t)(uintptr_t)s, key, sizeof key);
+        const char *shared = cvz_w_shared_key((uint64_t)(uintptr_t)s, key, sizeof key, NULL, 0);
         /* A second sem_open of the same name returns the same address: declare once. */
+        remember_name(s, name);
         if (!cvz_w_seen_insert((uint64_t)(uintptr_t)s))
             cvz_w_declare_named(CVZ_OBJ_SEM, s, name, shared, cvz_now());
         cvz_leave();

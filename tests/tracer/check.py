@@ -300,6 +300,18 @@ def check_wait(t, args):
            and e[0]["args"]["status"] == 7 << 8, "waitpid reaps the child with status 7", e)
 
 
+def check_semopen(t, args):
+    decl = [a | {"pid": k[0]} for k, a in t.decl.items() if a["kind"] == "sem"]
+    pids = {a["pid"] for a in decl}
+    expect(len(pids) == 2, f"the semaphore is declared in parent and child: {decl}")
+    expect(all(a["name"].startswith("/cvz-test-") for a in decl), f"by its name: {decl}")
+    keys = {a.get("shared") for a in decl}
+    expect(len(keys) == 1 and None not in keys, f"with one shared key: {decl}")
+    posts = t.named("lock.release")
+    expect(len(posts) == 1 and posts[0]["pid"] != t.named("process.start")[0]["pid"],
+           "the child posts", posts)
+
+
 def check_annotate(t, args):
     names = [e["args"]["name"] for e in t.named("thread_name")]
     expect("producer" in names and "pthread-named" in names and "prctl-named" in names,
