@@ -246,6 +246,7 @@ static void classify(int32_t tid, int32_t parent_tid)
 
 /* ---- decoding --------------------------------------------------------------------------- */
 
+/* Every field to a neutral value: for string events, whose keys come in any order. */
 static void fields_init(struct cvz_lttng_fields *f, const struct cvz_record *rec)
 {
     memset(f, 0, sizeof(*f));
@@ -264,9 +265,14 @@ static void fields_init(struct cvz_lttng_fields *f, const struct cvz_record *rec
     f->tid = rec->tid;
 }
 
-/* A binary record, following the field use documented in cvz_tracer.h. */
+/* A binary record, following the field use documented in cvz_tracer.h (and the JSON writer,
+ * tracer/spool.c).  The hot path: only the fields of the record's kind are set, every one of
+ * them (the generated tracepoint of a kind reads exactly that kind's args). */
 static void decode_record(struct cvz_lttng_fields *f, const struct cvz_record *r)
 {
+    f->ts = r->ts;
+    f->pid = g_pid;
+    f->tid = r->tid;
     unsigned res = r->sub & CVZ_SUB_RES_MASK;
     const char *mode = (r->sub & CVZ_SUB_SHARED) ? "r" : "w";
     switch (r->kind) {
@@ -279,7 +285,7 @@ static void decode_record(struct cvz_lttng_fields *f, const struct cvz_record *r
         f->obj = r->obj;
         f->mode = mode;
         f->depth = (int64_t)r->b;
-        if (r->sub & CVZ_SUB_COUNT) f->count = (int64_t)r->c;
+        f->count = (r->sub & CVZ_SUB_COUNT) ? (int64_t)r->c : -1;
         if (r->kind == CVZ_EV_LOCK_ACQUIRE) {
             f->res = NAME_OF(acq_names, res);
             f->wait_ns = (int64_t)r->a;
@@ -310,6 +316,9 @@ static void decode_record(struct cvz_lttng_fields *f, const struct cvz_record *r
     case CVZ_EV_BLOCK_BEGIN:
         f->reason = NAME_OF(reason_names, r->sub);
         f->fn = NAME_OF(fn_names, r->a);
+        f->fd = -1;
+        f->fdkind = "";
+        f->inode = f->target = f->ns = 0;
         if (r->sub == CVZ_R_IO) {
             f->fd = (int64_t)r->obj;
             f->fdkind = NAME_OF(fdkind_names, r->b);
@@ -344,6 +353,10 @@ static void decode_record(struct cvz_lttng_fields *f, const struct cvz_record *r
         break;
     case CVZ_EV_CORO_SWITCH:
         f->to = (int64_t)r->obj;
+        f->name = "";
+        break;
+    case CVZ_EV_THREAD_EXIT:
+    case CVZ_EV_USER_END:
         break;
     /* The core's collector writes these straight to JSON today (tracer/spool.c); decoded
      * the same way in case they come through here. */
@@ -366,7 +379,8 @@ static void decode_record(struct cvz_lttng_fields *f, const struct cvz_record *r
         f->count = (int64_t)r->a;
         f->reason = NAME_OF(lost_names, r->sub);
         break;
-    default:
+    default: /* a kind that normally carries strings, without them */
+        fields_init(f, r);
         break;
     }
 }
@@ -516,11 +530,12 @@ static void emit_now(const struct cvz_record *rec, const char *args_json)
     if (!cvz_lttng_kind_enabled(rec->kind)) return;
     struct cvz_lttng_fields f;
     char strings[1024];
-    fields_init(&f, rec);
-    if (args_json)
+    if (args_json) {
+        fields_init(&f, rec);
         decode_args(&f, rec->kind, args_json, strings, sizeof(strings));
-    else
+    } else {
         decode_record(&f, rec);
+    }
     /* liblttng-ust may take its own mutexes in here (urcu registration of a new thread): the
      * core's guard keeps them out of the JSON trace when the core did not hold it already. */
     bool entered = core_enter && core_enter();
@@ -568,7 +583,8 @@ CVZ_EXPORT void cvz_lttng_emit(const struct cvz_record *rec, const char *args_js
         add_skip_tid(rec->tid);
     }
     if (tl_class == TC_APP) {
-        for (unsigned i = 0; i < tl_npending; i++) emit_now(&tl_pending[i], NULL);
+        for (unsigned i = 0; i < tl_npending; i++)
+            emit_now(&tl_pending[i], NULL);
         tl_npending = 0;
         emit_now(rec, args_json);
     }
