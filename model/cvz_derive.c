@@ -576,6 +576,7 @@ static void wake_add(struct derive *d, cvz_ns t_from, cvz_ns t_to, int32_t from,
 {
     struct cvz_trace *tr = d->tr;
     if (from < 0 || to < 0) return;
+    if (t_from > t_to) return; /* a "waker" after the wake-up did not cause it (broken input) */
     struct cvz_wake *w = PUSH(tr->wakes, tr->nwakes, d->capwakes);
     if (!w) return;
     w->t_from = t_from;

@@ -8,7 +8,8 @@
  * "traceEvents" array (the JSON Object form) is iterated in place.  A value that does not parse
  * is reported (byte offset and line) and skipped up to the next line starting with '{', so one
  * broken line never loses the rest.  Files in the conviz line form are split at a line boundary
- * and parsed by two threads (cJSON per line is ~100 MB/s per core).  The file is mmap'ed and the
+ * and parsed by two threads (cJSON per line is ~100 MB/s per core); CONVIZ_LOAD_THREADS=1 in the
+ * environment forces one (the benchmark compares both).  The file is mmap'ed and the
  * pages already parsed are dropped as we go, so the trace text never sits in memory whole.
  */
 #include "cvz_internal.h"
@@ -631,7 +632,10 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
     int nparsers = 1;
     struct parser parsers[2];
     memset(parsers, 0, sizeof parsers);
-    if (len >= PARALLEL_MIN_BYTES && is_line_form(text, len)) nparsers = 2;
+    const char *threads_env = getenv("CONVIZ_LOAD_THREADS"); /* "1": one parser (benchmarks) */
+    if (len >= PARALLEL_MIN_BYTES && is_line_form(text, len) &&
+        !(threads_env && strcmp(threads_env, "1") == 0))
+        nparsers = 2;
     size_t cut = nparsers == 2 ? split_point(text, len, len / 2) : len;
     if (cut >= len) nparsers = 1;
     for (int i = 0; i < nparsers; i++) {
