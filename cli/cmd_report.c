@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "cvz_model.h"
@@ -678,6 +679,14 @@ int cmd_report(int argc, char **argv)
     int r = parse_options(argc, argv, &opt);
     if (r) return r < 0 ? 0 : r;
 
+    struct stat st;
+    if (stat(opt.path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr,
+                "conviz report: '%s' is a directory; give a trace file (conviz record -o "
+                "FILE writes one)\n",
+                opt.path);
+        return 1;
+    }
     char *err = NULL;
     struct cvz_trace *trace = cvz_trace_load(opt.path, &err);
     if (!trace) {
