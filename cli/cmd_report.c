@@ -403,6 +403,8 @@ static void text_objects(const struct cvz_stats *s, size_t top, const char *sort
                    (unsigned long long)os->cond_signals, (unsigned long long)os->cond_broadcasts,
                    (unsigned long long)os->cond_spurious);
             printf("    waiting: total %s, max %s\n", NS(os->wait_total), NS(os->wait_max));
+            if (s->summary.from != trace->t_min || s->summary.to != trace->t_max)
+                printf("    (signals and broadcasts are counted over the whole trace)\n");
         } else {
             printf("    attempts %llu: acquired %llu, failed %llu; contended %llu (%.1f%%)\n",
                    (unsigned long long)os->attempts, (unsigned long long)os->acquisitions,

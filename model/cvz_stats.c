@@ -435,6 +435,9 @@ static bool pass_objects(struct ctx *c)
         struct cvz_object_stats os = {
             .obj = (int32_t)oi, .count_min = INT32_MAX, .count_max = INT32_MIN};
         bool is_cond = o->kind == CVZ_OBJ_CONDVAR;
+        /* condvars and barriers are waited on, never held: the model closes a wait with
+         * t_acq = t_rel = its end, and leaves t_rel = -1 on a wait still open at the end */
+        bool waits_only = is_cond || o->kind == CVZ_OBJ_BARRIER;
         bool active = false;
         size_t ntouched = 0;
         refs.n = 0;
@@ -442,6 +445,12 @@ static bool pass_objects(struct ctx *c)
             const struct cvz_hold *h = &c->holds[oi][hi];
             if (h->thread < 0 || (size_t)h->thread >= t->nthreads || !c->thread_in[h->thread])
                 continue;
+            struct cvz_hold open_wait;
+            if (waits_only && h->t_rel < 0 && h->t_acq >= 0) {
+                open_wait = *h;
+                open_wait.t_acq = -1;
+                h = &open_wait;
+            }
             cvz_ns wend = wait_end(t, h);
             if (h->t_req > c->to || (wend < c->from && (h->result != CVZ_ACQ_OK ||
                                                         (h->t_rel >= 0 && h->t_rel < c->from))))
@@ -487,7 +496,7 @@ static bool pass_objects(struct ctx *c)
                     os.failed++;
                 if (waited) os.contended++;
             }
-            if (h->result == CVZ_ACQ_OK && h->t_acq >= 0) {
+            if (h->result == CVZ_ACQ_OK && h->t_acq >= 0 && !waits_only) {
                 cvz_ns rel = h->t_rel >= 0 ? h->t_rel : t->t_max;
                 if (rel >= c->from && h->t_acq <= c->to) {
                     cvz_ns len = clip_len(h->t_acq, rel, c->from, c->to);

@@ -408,10 +408,13 @@ static void test_clean_condvar_sem(void)
     tb_hold(lb, t1, 10, 10, 20, CVZ_ACQ_OK);
     tb_hold(la, t2, 60, 60, 90, CVZ_ACQ_OK);
     tb_hold(lb, t2, 70, 70, 80, CVZ_ACQ_OK);
-    /* condvar: a signalled wait, a timeout, a wait that returned with no signal */
-    tb_hold(cv, t1, 100, 200, -1, CVZ_ACQ_OK);
-    tb_hold(cv, t1, 300, 310, -1, CVZ_ACQ_TIMEOUT);
-    tb_hold(cv, t2, 400, 450, -1, CVZ_ACQ_OK);
+    /* condvar (the model closes a wait with t_acq = t_rel = its end; an open one keeps
+     * t_acq = t_req and t_rel = -1): a signalled wait, a timeout, a wait that returned with no
+     * signal, and a wait still open at the end */
+    tb_hold(cv, t1, 100, 200, 200, CVZ_ACQ_OK);
+    tb_hold(cv, t1, 300, 310, 310, CVZ_ACQ_TIMEOUT);
+    tb_hold(cv, t2, 400, 450, 450, CVZ_ACQ_OK);
+    tb_hold(cv, t1, 900, 900, -1, CVZ_ACQ_OK);
     objects[cv].nsignals = 1;
     wakes[0] = (struct cvz_wake){.t_from = 190, .t_to = 200, .from_thread = t2, .to_thread = t1,
                                  .kind = CVZ_WAKE_SIGNAL, .obj = cv};
@@ -428,7 +431,9 @@ static void test_clean_condvar_sem(void)
     CHECK_EQ(cs->cond_timeouts, 1);
     CHECK_EQ(cs->cond_spurious, 1);
     CHECK_EQ(cs->cond_signals, 1);
-    CHECK_EQ(cs->wait_total, 100 + 10 + 50);
+    CHECK_EQ(cs->wait_total, 100 + 10 + 50 + 100);
+    CHECK_EQ(cs->pending, 1);
+    CHECK_EQ(cs->holds, 0);
     const struct cvz_object_stats *ss = obj_stats(s, sem);
     CHECK(ss->has_count);
     CHECK_EQ(ss->count_min, 0);
