@@ -383,9 +383,13 @@ static void text_objects(const struct cvz_stats *s, size_t top, const char *sort
         uint64_t acq = o->kind == CVZ_OBJ_CONDVAR ? os->cond_waits : os->acquisitions;
         uint64_t nwaits =
             (o->kind == CVZ_OBJ_CONDVAR ? os->cond_waits : os->contended) + os->pending;
-        printf("  %-14.14s %-7s %6llu %5llu %4.0f%% %8s %8s %8s %8s\n", object_name(trace, os->obj),
-               kind_name(o), (unsigned long long)acq, (unsigned long long)os->contended,
-               os->contended_pct, NS(os->wait_total),
+        char cont[24] = "-", share[24] = "-";
+        if (!waits_only) {
+            snprintf(cont, sizeof(cont), "%llu", (unsigned long long)os->contended);
+            snprintf(share, sizeof(share), "%.0f%%", os->contended_pct);
+        }
+        printf("  %-14.14s %-7s %6llu %5s %5s %8s %8s %8s %8s\n", object_name(trace, os->obj),
+               kind_name(o), (unsigned long long)acq, cont, share, NS(os->wait_total),
                NS(nwaits ? os->wait_total / (cvz_ns)nwaits : 0), NS(os->wait_max),
                waits_only ? "-" : NS(os->hold_total));
     }
