@@ -3,10 +3,13 @@
  * times cvz_trace_load and cvz_stats_compute (+ the JSON-sized formatting work is not counted:
  * it is proportional to threads and objects, not events) and prints them side by side.
  *
- * usage: bench_report [-n EVENTS] [-t THREADS] [-o OBJECTS] [TRACE]
- * Default: 10 M events, 16 threads, 64 objects, written to /tmp/conviz-bench-report-<n>.json
- * (reused when present; never in the source tree).  With TRACE, that trace is used instead.
+ * usage: bench_report [-n EVENTS] [--own [-t THREADS] [-o OBJECTS]] [TRACE]
+ * Default: 10 M events from the model's generator (bench/model/gen.c, the trace bench_load
+ * uses), written to /tmp (reused when present; never in the source tree).  --own uses this
+ * file's generator instead: nested, contended mutexes and one lock-order inversion to find.
+ * With TRACE, that trace is used instead.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,9 @@
 
 #include "cvz_model.h"
 #include "cvz_stats.h"
+#ifdef CVZ_HAVE_BENCH_GEN
+#include "gen.h"
+#endif
 
 static double now_s(void)
 {
@@ -145,12 +151,21 @@ int main(int argc, char **argv)
     uint64_t events = 10000000;
     int nthreads = 16, nobjects = 64;
     const char *trace_path = NULL;
+#ifdef CVZ_HAVE_BENCH_GEN
+    bool own = false;
+#else
+    bool own = true;
+#endif
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: bench_report [-n EVENTS] [-t THREADS] [-o OBJECTS] [TRACE]\n"
+            printf("usage: bench_report [-n EVENTS] [--own [-t THREADS] [-o OBJECTS]] [TRACE]\n"
                    "Times loading a trace and computing the report's statistics on it.\n"
-                   "Without TRACE, a synthetic one is written to /tmp (default 10 M events).\n");
+                   "Without TRACE, a synthetic one is written to /tmp (default 10 M events)\n"
+                   "by the model's generator, or by this program's with --own (nested and\n"
+                   "contended locks, one lock-order inversion).\n");
             return 0;
+        } else if (!strcmp(argv[i], "--own")) {
+            own = true;
         } else if (!strcmp(argv[i], "-n") && i + 1 < argc)
             events = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "-t") && i + 1 < argc)
@@ -170,13 +185,26 @@ int main(int argc, char **argv)
     }
     char path[256];
     if (!trace_path) {
-        snprintf(path, sizeof(path), "/tmp/conviz-bench-report-%llu-%d-%d.json",
-                 (unsigned long long)events, nthreads, nobjects);
+        if (own)
+            snprintf(path, sizeof(path), "/tmp/conviz-bench-report-%llu-%d-%d.json",
+                     (unsigned long long)events, nthreads, nobjects);
+        else
+            snprintf(path, sizeof(path), "/tmp/conviz-bench-report-model-%llu.json",
+                     (unsigned long long)events);
         struct stat st;
         if (stat(path, &st) != 0) {
             printf("generating %s ...\n", path);
             fflush(stdout);
-            if (generate(path, events, nthreads, nobjects) != 0) return 1;
+            if (own && generate(path, events, nthreads, nobjects) != 0) return 1;
+#ifdef CVZ_HAVE_BENCH_GEN
+            if (!own) {
+                FILE *f = fopen(path, "w");
+                if (!f || (cvz_gen_trace(f, events, 1), fclose(f) != 0)) {
+                    perror(path);
+                    return 1;
+                }
+            }
+#endif
         }
         trace_path = path;
     }
