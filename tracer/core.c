@@ -71,6 +71,8 @@ static CVZ_TLS struct cvz_record *tls_data;
 static CVZ_TLS int tls_in_rec;
 static CVZ_TLS int tls_done;     /* thread.exit recorded: later events are dropped */
 static CVZ_TLS int tls_retry;    /* countdown before trying again to get a slot */
+static CVZ_TLS uint64_t tls_limit; /* head may grow up to here without reading tail */
+static CVZ_TLS uint32_t tls_cap;
 
 static char g_buf[1 << 18]; /* the collector's line buffer (under the drain lock) */
 
@@ -79,13 +81,6 @@ static char g_buf[1 << 18]; /* the collector's line buffer (under the drain lock
 __attribute__((weak)) void cvz_wrappers_init(void) {}
 
 /* ---- basics ------------------------------------------------------------------------------ */
-
-uint64_t cvz_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
 
 static uint64_t real_now(void)
 {
@@ -309,6 +304,8 @@ static struct cvz_slot *slot_acquire(void)
         slots[i].tid = cvz_tid();
         tls_slot = &slots[i];
         tls_data = cvz_ring_data(h, i);
+        tls_cap = h->slot_records;
+        tls_limit = 0; /* read tail on the first record */
         atomic_store(&g_slot_hint, i + 1);
         uint32_t hwm = atomic_load(&g_slots_hwm);
         while (hwm < i + 1 && !atomic_compare_exchange_weak(&g_slots_hwm, &hwm, i + 1)) {
@@ -361,9 +358,12 @@ static inline void rec_write(int tid, uint16_t kind, uint16_t sub, uint64_t ts, 
     tls_in_rec = 1;
     atomic_signal_fence(memory_order_seq_cst);
     uint64_t head = atomic_load_explicit(&s->head, memory_order_relaxed);
-    uint64_t tail = atomic_load_explicit(&s->tail, memory_order_acquire);
-    uint32_t cap = cvz_hdr->slot_records;
-    if (__builtin_expect(head - tail >= cap, 0)) {
+    uint32_t cap = tls_cap;
+    /* Read the collector's `tail` (another CPU's cache line) only when the room known from
+     * the last read is used up. */
+    if (__builtin_expect(head >= tls_limit, 0))
+        tls_limit = atomic_load_explicit(&s->tail, memory_order_acquire) + cap;
+    if (__builtin_expect(head >= tls_limit, 0)) {
         atomic_store_explicit(&s->lost, atomic_load_explicit(&s->lost, memory_order_relaxed) + 1,
                               memory_order_relaxed);
     } else {
@@ -377,7 +377,7 @@ static inline void rec_write(int tid, uint16_t kind, uint16_t sub, uint64_t ts, 
         r->b = b;
         r->c = c;
         atomic_store_explicit(&s->head, head + 1, memory_order_release);
-        if (__builtin_expect(head - tail == cap / 2, 0) && g_wake_fd >= 0) {
+        if (__builtin_expect(tls_limit - head == cap / 2, 0) && g_wake_fd >= 0) {
             uint64_t one = 1; /* half full: do not wait for the collector's next round */
             cvz_sys_write(g_wake_fd, &one, sizeof one);
         }
@@ -483,6 +483,7 @@ static void *collector_main(void *arg)
         uint64_t now = cvz_now();
         if (cvz_sched == CVZ_SCHED_KIND_PROC && r == 0 && now - last_drain < 20000000) continue;
         if (!cvz_drain_lock(0)) continue; /* exec/fork/exit owns it: try next round */
+        cvz_clock_adjust();
         if (!atomic_load(&g_stop)) cvz_drain_all(false);
         cvz_drain_unlock();
         last_drain = now;
@@ -639,6 +640,24 @@ static void choose_sched(void)
     snprintf(cvz_hdr->sched, sizeof cvz_hdr->sched, "%s", names[cvz_sched]);
 }
 
+/* The TSC slope measured by the image this one replaced (exec) or by the traced parent that
+ * started it (spawn), from their ring-file headers: saves a 2 ms calibration per process. */
+static uint64_t known_tsc_mult(void)
+{
+    char path[4400];
+    int pids[2] = {(int)syscall(SYS_getpid), (int)getppid()};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/ring-%d%s", cvz_cfg.ringdir, pids[k], k ? "" : ".exec");
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        struct cvz_ring_header h;
+        ssize_t n = pread(fd, &h, sizeof h, 0);
+        close(fd);
+        if (n == (ssize_t)sizeof h && h.magic == CVZ_RING_MAGIC && h.tsc_mult) return h.tsc_mult;
+    }
+    return 0;
+}
+
 /* Start tracing this process image; `via` is "start", "fork" or "exec" (NULL: decide). */
 static void image_start(const char *via)
 {
@@ -653,12 +672,15 @@ static void image_start(const char *via)
         return;
     }
     mkdir(cvz_cfg.ringdir, 0755);
+    if (!via) /* a fork child keeps the parent's clock */
+        cvz_clock_init(known_tsc_mult(), env_get("CONVIZ_CLOCK"));
     if (!ring_file_create()) {
         say("cannot create the ring file next to the trace; not tracing this process");
         close(cvz_out_fd);
         cvz_out_fd = -1;
         return;
     }
+    atomic_store(&cvz_hdr->tsc_mult, cvz_clock_mult());
     if (g_wake_fd < 0) g_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     atomic_store(&g_stop, 0);
     atomic_store(&g_ready, 0);

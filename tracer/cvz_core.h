@@ -64,6 +64,11 @@ void cvz_rec_as(int tid, uint16_t kind, uint16_t sub, uint64_t ts, uint64_t obj,
 bool cvz_in_vfork_child(void);
 void cvz_tls_reset_after_fork(void);
 
+/* clock.c: cvz_now() from the TSC when reliable; the collector re-anchors it every round. */
+void cvz_clock_init(uint64_t hint_mult, const char *mode); /* hint: a known slope, or 0 */
+void cvz_clock_adjust(void);
+uint64_t cvz_clock_mult(void); /* the slope now (0: clock_gettime is used) */
+
 /* lifecycle.c */
 void cvz_lifecycle_init(void); /* fatal-signal handlers, on_exit */
 

@@ -55,6 +55,7 @@ struct cvz_ring_header {
     _Atomic uint32_t flags;      /* CVZ_RF_* */
     char sched[8];               /* "perf", "proc", "none" */
     char prog[64];               /* executable base name */
+    _Atomic uint64_t tsc_mult;   /* TSC -> ns slope (clock.c), for processes this one starts */
 };
 
 struct cvz_slot {

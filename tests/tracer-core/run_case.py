@@ -369,6 +369,25 @@ def case_finish(c):
         json.load(f)
 
 
+def case_clock(c):
+    """The tracer's timestamps (TSC-based when reliable) agree with CLOCK_MONOTONIC, which perf
+    records and other processes use: each lock.acquire falls between the program's own
+    clock_gettime calls around it (2 us of slack for the ts conversion)."""
+    p, path = c.record([c.o.prog, "clock", "150"])
+    check(p.returncode == 0, f"status {p.returncode}")
+    brackets = [tuple(int(x) for x in l.split()) for l in p.stdout.decode().splitlines()]
+    ev = load(path)
+    acq = sorted(e["ts"] for e in named(ev, "lock.acquire"))
+    if not acq:
+        return SKIP  # no mutex wrappers in this build
+    check(len(acq) == len(brackets), f"{len(acq)} lock.acquire for {len(brackets)} locks")
+    worst = 0.0
+    for ts, (a, b) in zip(acq, brackets):
+        ns = ts * 1000
+        worst = max(worst, a - ns, ns - b)
+    check(worst <= 2000, f"a lock.acquire is {worst:.0f} ns outside its CLOCK_MONOTONIC bracket")
+
+
 def case_cli_errors(c):
     if not c.o.conviz:
         return SKIP

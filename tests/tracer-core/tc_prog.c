@@ -7,6 +7,8 @@
  *   threads N       N threads created in a loop, each locks once; joined at the end
  *   loop            prints its pid, then locks and sleeps 1 ms forever (to be SIGKILLed)
  *   sleep           one thread sleeping 30 ms a few times (for the /proc sampler)
+ *   clock N         N times: print CLOCK_MONOTONIC ns before and after a lock+unlock, sleep 10 ms
+ *                   (the tracer's timestamps must fall in between)
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -116,6 +118,18 @@ int main(int argc, char **argv)
             lock_n(1);
             usleep(1000);
         }
+    }
+    if (strcmp(mode, "clock") == 0) {
+        for (int i = 0; i < (n ? n : 100); i++) {
+            struct timespec a, b;
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            lock_n(1);
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            printf("%lld %lld\n", (long long)a.tv_sec * 1000000000 + a.tv_nsec,
+                   (long long)b.tv_sec * 1000000000 + b.tv_nsec);
+            usleep(10000);
+        }
+        return 0;
     }
     if (strcmp(mode, "sleep") == 0) {
         for (int i = 0; i < 5; i++) usleep(30000);
