@@ -75,6 +75,7 @@ int main(int argc, char **argv)
         }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
+    lesson_settle();
     lesson_name_thread("main");
     getcontext(&a_ctx);
     a_ctx.uc_stack.ss_sp = a_stack;

@@ -35,6 +35,7 @@ static void usage(FILE *out)
                  "Lesson 4: CPU-bound work under a (simulated) global interpreter lock.\n"
                  "  --with threads  N threads share one GIL (default): only one runs at a time\n"
                  "  --with procs    N processes, each with its own GIL: they run in parallel\n"
+                 "                  (process i is pinned to CPU i %% ncpu)\n"
                  "  --workers N     threads or processes (default 2)\n"
                  "  --bytecodes N   work per worker in 'bytecodes' of ~20 us (default 6000)\n"
                  "  --switch-ms MS  the switch interval (default 5, like CPython)\n"
@@ -90,6 +91,8 @@ int main(int argc, char **argv)
                 return 1;
             }
             if (pid == 0) { /* a new interpreter: its own (copied, unlocked) GIL */
+                /* one CPU each, so that other load on a busy machine cannot hide the lesson */
+                lesson_pin_to_cpu((int)(i % lesson_ncpu()));
                 worker_main((void *)i);
                 _exit(0);
             }

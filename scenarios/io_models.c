@@ -17,7 +17,7 @@
 
 #define TASKS 3
 static enum { SEQUENTIAL, THREADS, EVENTLOOP } opt_model = SEQUENTIAL;
-static long opt_io_ms = 100, opt_work_ms = 15;
+static long opt_io_ms = 100, opt_work_ms = 5;
 static const char *const model_names[] = {"sequential", "threads", "eventloop"};
 
 /* Start an I/O request: a timerfd that becomes readable after `ms`. */
@@ -92,7 +92,7 @@ static void usage(FILE *out)
                  "an event loop in a single thread.\n"
                  "  --model M   sequential (default), threads or eventloop\n"
                  "  --io-ms MS  how long each I/O takes (default 100)\n"
-                 "  --work MS   CPU work before and after each I/O (default 15)\n");
+                 "  --work MS   CPU work before and after each I/O (default 5)\n");
 }
 
 int main(int argc, char **argv)
@@ -132,6 +132,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    lesson_settle();
     double start = lesson_now_ms();
     if (opt_model == THREADS) {
         lesson_name_thread("main");

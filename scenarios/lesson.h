@@ -111,6 +111,14 @@ static inline void lesson_sleep_ms(long ms)
     }
 }
 
+/* The tracer learns what a thread does at its context switches; the main thread's very first
+ * run began before tracing started, so until its first switch its state is unknown.  Scenarios
+ * whose main thread does the lesson's work pause 1 ms first, so the picture starts complete. */
+static inline void lesson_settle(void)
+{
+    lesson_sleep_ms(1);
+}
+
 static inline double lesson_now_ms(void)
 {
     struct timespec ts;

@@ -8,9 +8,10 @@
  *   5. computes and exits.
  * With 3 processes on a 2-CPU machine, at most 2 can run at once: the third is READY.
  *
- * By default a "keyboard" process types one line per process into a pipe after a short pause,
- * so the lesson runs unattended; `--stdin` reads the real stdin instead (type a line per
- * process and press Enter).
+ * By default a "keyboard" process plays the user, so the lesson runs unattended: each process
+ * gets its own stdin (a pipe); when a process shows its prompt (">>>", sent to the keyboard),
+ * the keyboard "types" for --typing ms and sends "hello".  `--stdin` reads the real stdin
+ * instead (type a line per process and press Enter).
  */
 #include "lesson.h"
 
@@ -18,7 +19,8 @@
 #include <sys/wait.h>
 
 static long opt_procs = 3;
-static long opt_work_ms = 60; /* units of lesson_compute per phase */
+static long opt_work_ms = 30; /* units of lesson_compute per phase */
+static int prompt_fd = -1;    /* where a process shows its prompt to the keyboard */
 static long opt_sleep_ms = 150;
 static long opt_typing_ms = 120; /* the keyboard's pause before each line */
 static int opt_real_stdin = 0;
@@ -30,9 +32,9 @@ static void usage(FILE *out)
             "Lesson 1: each process computes (RUNNING), waits for a line on stdin (BLOCKED io),\n"
             "computes, sleeps (BLOCKED sleep), computes.  More processes than CPUs -> READY.\n"
             "  --procs N    processes (default 3; 1 shows only RUNNING/BLOCKED)\n"
-            "  --work MS    CPU work per phase, ~ms on an idle core (default 60)\n"
+            "  --work MS    CPU work per phase, ~ms on an idle core (default 30)\n"
             "  --sleep MS   the sleep phase (default 150)\n"
-            "  --typing MS  pause of the built-in keyboard before each line (default 120)\n"
+            "  --typing MS  how long the built-in keyboard types each line (default 120)\n"
             "  --stdin      read the lines from the real stdin instead of the built-in keyboard\n");
 }
 
@@ -42,7 +44,9 @@ static void one_process(int index)
     lesson_name_thread("proc-%d", index);
     lesson_compute(opt_work_ms); /* RUNNING (READY when the CPUs are busy) */
 
-    /* BLOCKED on stdin: read one line (byte by byte, so each process takes only its own). */
+    /* input('>>>'): show the prompt, then BLOCKED on stdin until a line arrives */
+    char me = (char)index;
+    if (prompt_fd >= 0 && write(prompt_fd, &me, 1) != 1) perror("write(prompt)");
     size_t len = 0;
     while (len + 1 < sizeof line) {
         ssize_t n = read(STDIN_FILENO, line + len, 1);
@@ -95,28 +99,34 @@ int main(int argc, char **argv)
         }
     }
 
-    int keyboard[2];
-    pid_t typist = -1;
+    /* The keyboard: one stdin pipe per process, and a prompt pipe it watches. */
+    int stdin_pipe[64][2], prompt_pipe[2];
     if (!opt_real_stdin) {
-        /* The keyboard: a process that types one line per process into a pipe, which becomes
-         * everybody's stdin. */
-        if (pipe(keyboard) != 0) {
+        if (pipe(prompt_pipe) != 0) {
             perror("pipe");
             return 1;
         }
-        typist = fork();
+        for (long i = 0; i < opt_procs; i++)
+            if (pipe(stdin_pipe[i]) != 0) {
+                perror("pipe");
+                return 1;
+            }
+        pid_t typist = fork();
         if (typist == 0) {
-            close(keyboard[0]);
             lesson_name_thread("keyboard");
-            for (long i = 0; i < opt_procs; i++) {
+            close(prompt_pipe[1]);
+            char who;
+            /* for each prompt: type for a while (BLOCKED sleep), then send the line */
+            for (long i = 0; i < opt_procs && read(prompt_pipe[0], &who, 1) == 1; i++) {
                 lesson_sleep_ms(opt_typing_ms);
-                if (write(keyboard[1], "hello\n", 6) != 6) _exit(1);
+                if (who < 0 || who >= opt_procs ||
+                    write(stdin_pipe[(int)who][1], "hello\n", 6) != 6)
+                    _exit(1);
             }
             _exit(0);
         }
-        dup2(keyboard[0], STDIN_FILENO);
-        close(keyboard[0]);
-        close(keyboard[1]);
+        close(prompt_pipe[0]);
+        prompt_fd = prompt_pipe[1];
     }
 
     lesson_name_thread("main");
@@ -127,10 +137,20 @@ int main(int argc, char **argv)
             return 1;
         }
         if (pid == 0) {
+            if (!opt_real_stdin) { /* this process's stdin is its own pipe from the keyboard */
+                dup2(stdin_pipe[i][0], STDIN_FILENO);
+                for (long j = 0; j < opt_procs; j++)
+                    close(stdin_pipe[j][0]), close(stdin_pipe[j][1]);
+            }
             one_process((int)i);
             fflush(stdout);
             _exit(0);
         }
+    }
+    if (!opt_real_stdin) {
+        close(prompt_fd);
+        for (long j = 0; j < opt_procs; j++)
+            close(stdin_pipe[j][0]), close(stdin_pipe[j][1]);
     }
     int failed = 0, status;
     pid_t pid;

@@ -75,7 +75,7 @@ record() {
 }
 
 failed=0 done_any=0
-while IFS='|' read -r name checkname command caption; do
+while IFS='|' read -r name checkname command caption view_options; do
   name=$(echo "$name" | tr -d ' ')
   checkname=$(echo "$checkname" | tr -d ' ')
   case "$name" in ''|\#*) continue ;; esac
@@ -121,7 +121,7 @@ while IFS='|' read -r name checkname command caption; do
   fi
   if [ "$mode" != test ] && [ -z "${LESSONS_NO_PNG:-}" ] && [ -x "$viewer" ]; then
     SDL_VIDEODRIVER=offscreen "$viewer" "$trace" --png "$root/docs/img/lesson-$name.png" \
-      --size 1280x720 --caption "$caption" >/dev/null 2>"$out_dir/$name.view.log" ||
+      --size 1280x720 --caption "$caption" ${view_options:-} >/dev/null 2>"$out_dir/$name.view.log" ||
       echo "lessons: $name: the viewer could not draw the picture (see $out_dir/$name.view.log)" >&2
   fi
   [ "$mode" = test ] || rm -f "$out_dir/$name.log" "$out_dir/$name.view.log"
