@@ -918,7 +918,10 @@ static void check_io_eventloop(const struct cvz_trace *t)
     for (size_t i = 0; i < t->nmarks; i++) {
         const struct cvz_mark *m = &t->marks[i];
         if (m->kind != CVZ_MARK_USER || !m->text) continue;
-        if (strstr(m->text, "request sent") && m->t0 > last_sent_t) last_sent_t = m->t0;
+        if (strstr(m->text, "request sent")) {
+            sent++;
+            last_sent_t = m->t0 > last_sent_t ? m->t0 : last_sent_t;
+        }
         if (strstr(m->text, " done")) {
             done++;
             first_done_t = m->t0 < first_done_t ? m->t0 : first_done_t;
