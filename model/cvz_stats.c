@@ -526,8 +526,11 @@ static bool pass_objects(struct ctx *c)
         if (!os.has_count) os.count_min = os.count_max = 0;
         os.contended_pct = os.attempts ? 100.0 * (double)os.contended / (double)os.attempts : 0;
         /* Owner changes, in acquisition order (holds are sorted by request). */
-        if (refs.n) qsort(refs.items, refs.n, sizeof(struct hold_ref), hold_ref_cmp);
         const struct hold_ref *r = refs.items;
+        bool sorted = true; /* usually: only contended acquisitions get out of request order */
+        for (size_t k = 1; k < refs.n && sorted; k++)
+            sorted = r[k - 1].t <= r[k].t;
+        if (!sorted) qsort(refs.items, refs.n, sizeof(struct hold_ref), hold_ref_cmp);
         for (size_t k = 1; k < refs.n; k++)
             os.owner_changes += r[k].thread != r[k - 1].thread;
         /* Waiters, and the per-thread (thread, object) sums. */
@@ -611,13 +614,38 @@ struct sweep_ev {
     uint32_t hold;
 };
 
-static int sweep_cmp(const void *a, const void *b)
+/* Sort the sweep by (time, type), keeping the input order (object, hold) for ties: an LSD radix
+ * sort, stable, 11 bits a pass over the offset from the trace start.  qsort was a third of the
+ * report's time on a 10 M-event trace. */
+static bool sweep_sort(struct sweep_ev *ev, size_t n, cvz_ns t_min)
 {
-    const struct sweep_ev *x = a, *y = b;
-    if (x->t != y->t) return x->t < y->t ? -1 : 1;
-    if (x->type != y->type) return x->type - y->type;
-    if (x->obj != y->obj) return x->obj < y->obj ? -1 : 1;
-    return x->hold < y->hold ? -1 : x->hold > y->hold;
+    uint64_t max = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = ((uint64_t)(ev[i].t > t_min ? ev[i].t - t_min : 0) << 2) | ev[i].type;
+        if (k > max) max = k;
+    }
+    struct sweep_ev *tmp = malloc((n ? n : 1) * sizeof(*tmp));
+    if (!tmp) return false;
+    struct sweep_ev *src = ev, *dst = tmp;
+    for (unsigned shift = 0; shift < 64 && (max >> shift) != 0; shift += 11) {
+        size_t count[2048 + 1] = {0};
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k = ((uint64_t)(src[i].t > t_min ? src[i].t - t_min : 0) << 2) | src[i].type;
+            count[((k >> shift) & 2047) + 1]++;
+        }
+        for (size_t d = 0; d < 2048; d++)
+            count[d + 1] += count[d];
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k = ((uint64_t)(src[i].t > t_min ? src[i].t - t_min : 0) << 2) | src[i].type;
+            dst[count[(k >> shift) & 2047]++] = src[i];
+        }
+        struct sweep_ev *swap = src;
+        src = dst;
+        dst = swap;
+    }
+    if (src != ev) memcpy(ev, src, n * sizeof(*ev));
+    free(tmp);
+    return true;
 }
 
 /* Who holds what: small per-thread and per-object lists (a thread rarely holds more than a few
@@ -987,7 +1015,7 @@ static bool pass_deadlocks(struct ctx *c, const bool *thread_sel)
 #undef PUSH
         }
     }
-    if (ok && evs.n) qsort(evs.items, evs.n, sizeof(struct sweep_ev), sweep_cmp);
+    if (ok) ok = sweep_sort(evs.items, evs.n, t->t_min);
 
     struct sweep_ev *ev = evs.items;
     size_t nactive_from = 0; /* deadlocks before this index are resolved */
