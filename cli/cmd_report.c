@@ -464,8 +464,12 @@ static void text_deadlocks(const struct cvz_stats *s, size_t top)
         for (size_t k = 0; k < dl->nsteps; k++) {
             const struct cvz_deadlock_step *st = &dl->steps[k];
             const struct cvz_deadlock_step *next = &dl->steps[(k + 1) % dl->nsteps];
-            printf("    %s waits for %s, held by %s\n", THREAD(st->thread),
-                   object_name(trace, st->obj), THREAD(next->thread));
+            if (st->obj < 0)
+                printf("    %s joins %s (waits for it to exit)\n", THREAD(st->thread),
+                       THREAD(next->thread));
+            else
+                printf("    %s waits for %s, held by %s\n", THREAD(st->thread),
+                       object_name(trace, st->obj), THREAD(next->thread));
         }
     }
     if (s->ndeadlocks > top) printf("  (%zu more)\n", s->ndeadlocks - top);
@@ -650,7 +654,11 @@ static cJSON *json_report(const struct cvz_stats *s, const struct report_opts *o
         cJSON *cyc = cJSON_AddArrayToObject(o, "cycle");
         for (size_t k = 0; k < dl->nsteps; k++) {
             cJSON *st = json_thread_ref(trace, dl->steps[k].thread);
-            cJSON_AddStringToObject(st, "waits_for", object_name(trace, dl->steps[k].obj));
+            if (dl->steps[k].obj >= 0)
+                cJSON_AddStringToObject(st, "waits_for", object_name(trace, dl->steps[k].obj));
+            else
+                cJSON_AddNullToObject(st, "waits_for"); /* pthread_join of the next thread */
+            cJSON_AddBoolToObject(st, "joins", dl->steps[k].obj < 0);
             cJSON_AddItemToArray(cyc, st);
         }
         cJSON_AddItemToArray(jdl, o);

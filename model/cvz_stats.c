@@ -605,13 +605,16 @@ static bool pass_objects(struct ctx *c)
 
 /* ---- pass 3: deadlocks ---------------------------------------------------------------------- */
 
-enum sweep_type { EV_RELEASE = 0, EV_WAIT_END, EV_ACQUIRE, EV_WAIT_BEGIN };
+enum sweep_type { EV_RELEASE = 0, EV_WAIT_END, EV_ACQUIRE, EV_WAIT_BEGIN, EV_JOIN_BEGIN };
 
+/* One step of the deadlock sweep.  obj < 0: a pthread_join wait, `hold` is then the index
+ * of the joined thread. */
 struct sweep_ev {
     cvz_ns t;
     uint8_t type;
     int32_t obj;
     uint32_t hold;
+    int32_t thread;
 };
 
 /* Sort the sweep by (time, type), keeping the input order (object, hold) for ties: an LSD radix
@@ -697,6 +700,7 @@ struct dl_state {
     struct held *thread_holds; /* per thread: objects held */
     struct held *obj_holders;  /* per object: threads holding it */
     int32_t *waiting_on;       /* per thread: object it waits for, or -1 */
+    int32_t *joining;          /* per thread: thread it waits for in pthread_join, or -1 */
     struct vec deadlocks;      /* struct cvz_deadlock */
     struct vec edges;          /* struct cvz_order_edge */
     struct edge_seen *seen;    /* per edge: the first threads that showed it */
@@ -713,10 +717,13 @@ static int wait_cycle(struct dl_state *st, int32_t start, int32_t cur, int depth
     if (depth >= (int)MAX_CYCLE_LEN * 4) return -1;
     st->path[depth] = cur;
     int32_t obj = st->waiting_on[cur];
-    if (obj < 0) return -1;
-    const struct held *hs = &st->obj_holders[obj];
-    for (size_t i = 0; i < hs->n; i++) {
-        int32_t next = hs->items[i];
+    int32_t joined = st->joining[cur];
+    if (obj < 0 && joined < 0) return -1;
+    /* a lock waits for its holders; a join for the thread it joins */
+    const struct held *hs = obj >= 0 ? &st->obj_holders[obj] : NULL;
+    size_t nnext = hs ? hs->n : 1;
+    for (size_t i = 0; i < nnext; i++) {
+        int32_t next = hs ? hs->items[i] : joined;
         if (next == start) return depth;
         if (st->on_path[next]) continue;
         st->on_path[next] = 1;
@@ -977,11 +984,13 @@ static bool pass_deadlocks(struct ctx *c, const bool *thread_sel)
     st.thread_holds = xcalloc(t->nthreads, sizeof(*st.thread_holds));
     st.obj_holders = xcalloc(t->nobjects, sizeof(*st.obj_holders));
     st.waiting_on = xcalloc(t->nthreads, sizeof(*st.waiting_on));
+    st.joining = xcalloc(t->nthreads, sizeof(*st.joining));
     st.path = xcalloc(t->nthreads * 4 + MAX_CYCLE_LEN * 4 + 1, sizeof(*st.path));
     st.on_path = xcalloc(t->nthreads, sizeof(*st.on_path));
-    bool ok = st.thread_holds && st.obj_holders && st.waiting_on && st.path && st.on_path;
+    bool ok =
+        st.thread_holds && st.obj_holders && st.waiting_on && st.joining && st.path && st.on_path;
     for (size_t i = 0; ok && i < t->nthreads; i++)
-        st.waiting_on[i] = -1;
+        st.waiting_on[i] = st.joining[i] = -1;
 
     /* The events of every lock-like object, all threads: a cycle may run through threads the
      * filter hides; the filter picks which findings to show afterwards. */
@@ -992,7 +1001,7 @@ static bool pass_deadlocks(struct ctx *c, const bool *thread_sel)
             const struct cvz_hold *h = &c->holds[oi][hi];
             if (h->thread < 0 || (size_t)h->thread >= t->nthreads || h->depth > 1)
                 continue; /* a recursive re-lock neither waits nor changes the holder */
-            struct sweep_ev e = {.obj = (int32_t)oi, .hold = (uint32_t)hi};
+            struct sweep_ev e = {.obj = (int32_t)oi, .hold = (uint32_t)hi, .thread = h->thread};
             struct sweep_ev *p;
 #define PUSH(when, what)                                                                           \
     do {                                                                                           \
@@ -1015,21 +1024,59 @@ static bool pass_deadlocks(struct ctx *c, const bool *thread_sel)
 #undef PUSH
         }
     }
+    /* pthread_join waits, from the BLOCKED spans (the model keeps no hold for them): a thread
+     * that joins one that waits for a lock the joiner holds is deadlocked too. */
+    for (size_t i = 0; ok && i < t->nthreads; i++) {
+        const struct cvz_thread *th = &t->threads[i];
+        for (size_t k = 0; ok && k < th->nspans; k++) {
+            const struct cvz_span *sp = &th->spans[k];
+            if (sp->state != CVZ_ST_BLOCKED || sp->reason != CVZ_R_JOIN || sp->target < 0 ||
+                (size_t)sp->target >= t->nthreads || sp->target == (int32_t)i)
+                continue;
+            size_t last = k;
+            while (last + 1 < th->nspans && th->spans[last + 1].state == CVZ_ST_BLOCKED &&
+                   th->spans[last + 1].reason == CVZ_R_JOIN &&
+                   th->spans[last + 1].target == sp->target)
+                last++;
+            struct sweep_ev *b = vec_push(&evs);
+            if (!b) {
+                ok = false;
+                break;
+            }
+            *b = (struct sweep_ev){sp->t0, EV_WAIT_BEGIN, -1, (uint32_t)sp->target, (int32_t)i};
+            /* still joining when the thread's timeline ends: pending, like a lock request */
+            if (th->spans[last].t1 < th->t_end || th->t_end < t->t_max) {
+                struct sweep_ev *e = vec_push(&evs);
+                if (!e) {
+                    ok = false;
+                    break;
+                }
+                *e = (struct sweep_ev){th->spans[last].t1, EV_WAIT_END, -1, (uint32_t)sp->target,
+                                       (int32_t)i};
+            }
+            k = last;
+        }
+    }
     if (ok) ok = sweep_sort(evs.items, evs.n, t->t_min);
 
     struct sweep_ev *ev = evs.items;
     size_t nactive_from = 0; /* deadlocks before this index are resolved */
     for (size_t i = 0; ok && i < evs.n; i++) {
-        const struct cvz_hold *h = &c->holds[ev[i].obj][ev[i].hold];
-        int32_t th = h->thread, obj = ev[i].obj;
+        int32_t th = ev[i].thread, obj = ev[i].obj;
+        const struct cvz_hold *h = obj >= 0 ? &c->holds[obj][ev[i].hold] : NULL;
         bool order_in_range = ev[i].t >= c->from && ev[i].t <= c->to;
-        switch (ev[i].type) {
+        if (!h && ev[i].type == EV_WAIT_BEGIN) {
+            st.joining[th] = (int32_t)ev[i].hold;
+        } else if (!h) {
+            st.joining[th] = -1;
+        }
+        switch (h ? ev[i].type : ev[i].type == EV_WAIT_BEGIN ? EV_JOIN_BEGIN : EV_WAIT_END) {
         case EV_RELEASE:
             held_remove(&st.thread_holds[th], obj);
             held_remove(&st.obj_holders[obj], th);
             break;
         case EV_WAIT_END: {
-            st.waiting_on[th] = -1;
+            if (h) st.waiting_on[th] = -1;
             struct cvz_deadlock *dl = st.deadlocks.items;
             for (size_t d = nactive_from; d < st.deadlocks.n; d++) {
                 if (dl[d].t_resolved >= 0) continue;
@@ -1056,6 +1103,8 @@ static bool pass_deadlocks(struct ctx *c, const bool *thread_sel)
                 break;
             }
             st.waiting_on[th] = obj;
+            /* fall through */
+        case EV_JOIN_BEGIN:
             st.on_path[th] = 1;
             int end = wait_cycle(&st, th, th, 0);
             st.on_path[th] = 0;
@@ -1086,7 +1135,8 @@ static bool pass_deadlocks(struct ctx *c, const bool *thread_sel)
         bool thread_ok = false, obj_ok = false;
         for (size_t k = 0; k < dls[d].nsteps; k++) {
             thread_ok = thread_ok || thread_sel[dls[d].steps[k].thread];
-            obj_ok = obj_ok || c->obj_in[dls[d].steps[k].obj];
+            obj_ok = obj_ok || (dls[d].steps[k].obj >= 0 && c->obj_in[dls[d].steps[k].obj]) ||
+                     !c->s->filter.object;
         }
         bool time_ok =
             dls[d].t_formed <= c->to && (dls[d].t_resolved < 0 || dls[d].t_resolved >= c->from);
@@ -1130,6 +1180,7 @@ static bool pass_deadlocks(struct ctx *c, const bool *thread_sel)
     free(st.thread_holds);
     free(st.obj_holders);
     free(st.waiting_on);
+    free(st.joining);
     free(st.path);
     free(st.on_path);
     free(st.deadlocks.items);

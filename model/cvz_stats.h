@@ -81,7 +81,8 @@ struct cvz_object_stats {
     uint64_t cond_spurious; /* waits that returned ok with no signal/broadcast since they began */
 };
 
-/* One step of a cycle: `thread` waits for `obj`, which the next step's thread holds. */
+/* One step of a cycle: `thread` waits for `obj`, which the next step's thread holds; obj -1:
+ * `thread` is in pthread_join of the next step's thread. */
 struct cvz_deadlock_step {
     int32_t thread;
     int32_t obj;

@@ -4,7 +4,8 @@
  * real deadlock (actual, with its cycle), a 3-lock cycle, a clean trace (nothing).
  *
  * DESIGN: building struct cvz_trace directly (not through the JSON reader) tests the statistics
- * alone, so a failure here points at cvz_stats.c; the JSON traces in tests/report/data exercise the whole path.
+ * alone, so a failure here points at cvz_stats.c; the JSON traces in tests/report/data exercise the
+ * whole path.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ static int failures;
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, __func__, #cond);  \
+            fprintf(stderr, "%s:%d: %s: check failed: %s\n", __FILE__, __LINE__, __func__, #cond); \
             failures++;                                                                            \
         }                                                                                          \
     } while (0)
@@ -72,9 +73,15 @@ static void tb_reset(cvz_ns t_min, cvz_ns t_max)
 static int32_t tb_thread(int32_t tid, const char *name)
 {
     int32_t i = (int32_t)tr.nthreads++;
-    threads[i] = (struct cvz_thread){.pid = 100, .tid = tid, .proc = 0, .name = (char *)name,
-                                     .t_start = tr.t_min, .t_end = tr.t_max, .parent = -1,
-                                     .coro_of = -1, .spans = spans[i]};
+    threads[i] = (struct cvz_thread){.pid = 100,
+                                     .tid = tid,
+                                     .proc = 0,
+                                     .name = (char *)name,
+                                     .t_start = tr.t_min,
+                                     .t_end = tr.t_max,
+                                     .parent = -1,
+                                     .coro_of = -1,
+                                     .spans = spans[i]};
     proc_threads[proc.nthreads++] = i;
     return i;
 }
@@ -82,17 +89,24 @@ static int32_t tb_thread(int32_t tid, const char *name)
 static void tb_span(int32_t th, cvz_ns t0, cvz_ns t1, int state, int reason, int cpu)
 {
     struct cvz_thread *t = &threads[th];
-    t->spans[t->nspans++] = (struct cvz_span){.t0 = t0, .t1 = t1, .state = (uint8_t)state,
-                                              .reason = (uint8_t)reason, .cpu = (int16_t)cpu,
-                                              .obj = -1, .target = -1};
+    t->spans[t->nspans++] = (struct cvz_span){.t0 = t0,
+                                              .t1 = t1,
+                                              .state = (uint8_t)state,
+                                              .reason = (uint8_t)reason,
+                                              .cpu = (int16_t)cpu,
+                                              .obj = -1,
+                                              .target = -1};
     t->time_in[state] += t1 - t0;
 }
 
 static int32_t tb_object(const char *name, int kind)
 {
     int32_t i = (int32_t)tr.nobjects++;
-    objects[i] = (struct cvz_object){.name = (char *)name, .kind = (uint8_t)kind, .pid = 100,
-                                     .addr = 0x1000u + (uint64_t)i * 64, .holds = holds[i]};
+    objects[i] = (struct cvz_object){.name = (char *)name,
+                                     .kind = (uint8_t)kind,
+                                     .pid = 100,
+                                     .addr = 0x1000u + (uint64_t)i * 64,
+                                     .holds = holds[i]};
     return i;
 }
 
@@ -100,11 +114,15 @@ static int32_t tb_object(const char *name, int kind)
 static void tb_hold(int32_t obj, int32_t th, cvz_ns t_req, cvz_ns t_acq, cvz_ns t_rel, int result)
 {
     struct cvz_object *o = &objects[obj];
-    o->holds[o->nholds++] = (struct cvz_hold){.t_req = t_req, .t_acq = t_acq, .t_rel = t_rel,
-                                              .thread = th, .result = (uint8_t)result, .mode = 'w',
-                                              .depth = 1, .count = -1};
-    if (t_acq < 0 || t_acq > t_req || result != CVZ_ACQ_OK)
-        o->contended = true;
+    o->holds[o->nholds++] = (struct cvz_hold){.t_req = t_req,
+                                              .t_acq = t_acq,
+                                              .t_rel = t_rel,
+                                              .thread = th,
+                                              .result = (uint8_t)result,
+                                              .mode = 'w',
+                                              .depth = 1,
+                                              .count = -1};
+    if (t_acq < 0 || t_acq > t_req || result != CVZ_ACQ_OK) o->contended = true;
 }
 
 static struct cvz_stats *stats_all(void)
@@ -117,8 +135,7 @@ static struct cvz_stats *stats_all(void)
 static const struct cvz_object_stats *obj_stats(const struct cvz_stats *s, int32_t obj)
 {
     for (size_t i = 0; i < s->nobjects; i++)
-        if (s->objects[i].obj == obj)
-            return &s->objects[i];
+        if (s->objects[i].obj == obj) return &s->objects[i];
     fprintf(stderr, "object %d not in the statistics\n", obj);
     failures++;
     static const struct cvz_object_stats none;
@@ -164,9 +181,9 @@ static void test_contention(void)
     int32_t a = tb_thread(1, "A"), b = tb_thread(2, "B");
     int32_t m = tb_object("m", CVZ_OBJ_MUTEX);
     tb_hold(m, a, 0, 0, 20, CVZ_ACQ_OK);
-    tb_hold(m, b, 15, 20, 30, CVZ_ACQ_OK); /* waited 5 */
-    tb_hold(m, a, 25, 30, 50, CVZ_ACQ_OK); /* waited 5: A is a waiter too */
-    tb_hold(m, b, 43, 50, 60, CVZ_ACQ_OK); /* waited 7 */
+    tb_hold(m, b, 15, 20, 30, CVZ_ACQ_OK);   /* waited 5 */
+    tb_hold(m, a, 25, 30, 50, CVZ_ACQ_OK);   /* waited 5: A is a waiter too */
+    tb_hold(m, b, 43, 50, 60, CVZ_ACQ_OK);   /* waited 7 */
     tb_hold(m, a, 55, 55, -1, CVZ_ACQ_BUSY); /* trylock failed: contended, no wait */
     tb_hold(m, b, 100, 100, 110, CVZ_ACQ_OK);
     tb_hold(m, a, 101, 110, 120, CVZ_ACQ_OK); /* waited 9 */
@@ -260,7 +277,7 @@ static void test_range_waits(void)
     const struct cvz_object_stats *os = obj_stats(s, m);
     CHECK_EQ(os->attempts, 1); /* only B's completes inside */
     CHECK_EQ(os->contended, 1);
-    CHECK_EQ(os->wait_total, 200);    /* 300..500 */
+    CHECK_EQ(os->wait_total, 200);      /* 300..500 */
     CHECK_EQ(os->hold_total, 200 + 50); /* A 300..500, B 500..550 */
     CHECK_EQ(os->holds, 2);
     cvz_stats_free(s);
@@ -342,8 +359,7 @@ static void test_actual_deadlock(void)
         CHECK_EQ(dl->steps[1].obj, lb);
     }
     CHECK_EQ(s->ninversions, 1);
-    if (s->ninversions == 1)
-        CHECK(s->inversions[0].deadlocked);
+    if (s->ninversions == 1) CHECK(s->inversions[0].deadlocked);
     const struct cvz_object_stats *os = obj_stats(s, la);
     CHECK_EQ(os->wait_total, 1000 - 20); /* still waiting at the end */
     CHECK_EQ(os->hold_total, 1000);
@@ -354,8 +370,7 @@ static void test_actual_deadlock(void)
     objects[la].holds[1].result = CVZ_ACQ_TIMEOUT;
     s = stats_all();
     CHECK_EQ(s->ndeadlocks, 1);
-    if (s->ndeadlocks == 1)
-        CHECK_EQ(s->deadlocks[0].t_resolved, 300);
+    if (s->ndeadlocks == 1) CHECK_EQ(s->deadlocks[0].t_resolved, 300);
     cvz_stats_free(s);
 }
 
@@ -416,8 +431,12 @@ static void test_clean_condvar_sem(void)
     tb_hold(cv, t2, 400, 450, 450, CVZ_ACQ_OK);
     tb_hold(cv, t1, 900, 900, -1, CVZ_ACQ_OK);
     objects[cv].nsignals = 1;
-    wakes[0] = (struct cvz_wake){.t_from = 190, .t_to = 200, .from_thread = t2, .to_thread = t1,
-                                 .kind = CVZ_WAKE_SIGNAL, .obj = cv};
+    wakes[0] = (struct cvz_wake){.t_from = 190,
+                                 .t_to = 200,
+                                 .from_thread = t2,
+                                 .to_thread = t1,
+                                 .kind = CVZ_WAKE_SIGNAL,
+                                 .obj = cv};
     tr.nwakes = 1;
     tb_hold(sem, t1, 500, 500, 510, CVZ_ACQ_OK);
     objects[sem].holds[0].count = 2;
@@ -482,6 +501,45 @@ static void test_dense_orders(void)
     cvz_stats_free(s);
 }
 
+/* main holds m and joins the worker, which waits for m: a deadlock through a join. */
+static void test_join_deadlock(void)
+{
+    tb_reset(0, 100);
+    int32_t mainth = tb_thread(1, "main"), worker = tb_thread(2, "worker");
+    int32_t m = tb_object("m", CVZ_OBJ_MUTEX);
+    tb_hold(m, mainth, 0, 0, -1, CVZ_ACQ_OK);
+    tb_span(mainth, 0, 10, CVZ_ST_RUNNING, 0, 0);
+    tb_span(mainth, 10, 100, CVZ_ST_BLOCKED, CVZ_R_JOIN, -1);
+    threads[mainth].spans[1].target = worker;
+    tb_span(worker, 0, 20, CVZ_ST_RUNNING, 0, 1);
+    tb_span(worker, 20, 100, CVZ_ST_BLOCKED, CVZ_R_LOCK, -1);
+    threads[worker].spans[1].obj = m;
+    struct cvz_stats *s = stats_all();
+    CHECK_EQ(s->ndeadlocks, 1);
+    if (s->ndeadlocks == 1) {
+        const struct cvz_deadlock *dl = &s->deadlocks[0];
+        CHECK_EQ(dl->t_formed, 20);
+        CHECK_EQ(dl->nsteps, 2);
+        CHECK_EQ(dl->steps[0].thread, worker);
+        CHECK_EQ(dl->steps[0].obj, m);
+        CHECK_EQ(dl->steps[1].thread, mainth);
+        CHECK_EQ(dl->steps[1].obj, -1);
+    }
+    /* the worker's request was found from its last span: a pending wait */
+    CHECK_EQ(obj_stats(s, m)->pending, 1);
+    cvz_stats_free(s);
+
+    /* the join returns at 60 (the worker got the lock some other way): no deadlock after */
+    threads[mainth].spans[1].t1 = 60;
+    tb_span(mainth, 60, 100, CVZ_ST_RUNNING, 0, 0);
+    struct cvz_stats_filter f;
+    cvz_stats_filter_init(&f);
+    f.from = 70;
+    s = cvz_stats_compute(&tr, &f);
+    CHECK_EQ(s->ndeadlocks, 0);
+    cvz_stats_free(s);
+}
+
 /* Relocking a non-recursive mutex it holds: a deadlock of one thread. */
 static void test_self_deadlock(void)
 {
@@ -492,8 +550,7 @@ static void test_self_deadlock(void)
     tb_hold(m, t1, 10, -1, -1, CVZ_ACQ_OK);
     struct cvz_stats *s = stats_all();
     CHECK_EQ(s->ndeadlocks, 1);
-    if (s->ndeadlocks == 1)
-        CHECK_EQ(s->deadlocks[0].nsteps, 1);
+    if (s->ndeadlocks == 1) CHECK_EQ(s->deadlocks[0].nsteps, 1);
     cvz_stats_free(s);
 }
 
@@ -510,6 +567,7 @@ int main(void)
     test_clean_condvar_sem();
     test_self_deadlock();
     test_dense_orders();
+    test_join_deadlock();
     if (failures) {
         fprintf(stderr, "test_stats: %d check(s) failed\n", failures);
         return 1;
