@@ -55,6 +55,10 @@ static void lock_symbols(void)
 
 static void unlock_symbols(void) { __atomic_store_n(&sym_lock, 0, __ATOMIC_RELEASE); }
 
+/* In a fork child the thread that held the lock is gone: free it.  A module it was loading is
+ * left with fewer symbols, never with dangling ones (its table is published last). */
+void cvz_w_symbols_fork_child(void) { __atomic_store_n(&sym_lock, 0, __ATOMIC_RELEASE); }
+
 /* ==== module list ============================================================================= */
 
 static int add_module(struct dl_phdr_info *info, size_t size, void *data)
@@ -174,7 +178,7 @@ static void load_symbols(struct module *m)
     m->strtab = (const char *)file + sh[symtab->sh_link].sh_offset;
     m->strtab_len = strtab_len;
     m->syms = out;
-    m->nsyms = k;
+    __atomic_store_n(&m->nsyms, k, __ATOMIC_RELEASE);
 }
 
 /* The symbol containing link-time address v, of the wanted sort; NULL when none. */

@@ -75,15 +75,15 @@ void cvz_wrappers_init(void)
 
 /* ==== objects seen in this process ============================================================ */
 
-#define SEEN_BITS 18
+#define SEEN_BITS CVZ_W_SEEN_BITS
 #define SEEN_SIZE (1u << SEEN_BITS)
 #define SEEN_TOMB 1u /* a destroyed object: keep probing past it */
-static uint64_t *seen_tab;
+uint64_t *cvz_w_seen_tab;
 static uint32_t seen_used; /* slots ever filled; stop declaring when the table is 3/4 full */
 
 static uint64_t *seen_get(void)
 {
-    uint64_t *tab = __atomic_load_n(&seen_tab, __ATOMIC_ACQUIRE);
+    uint64_t *tab = __atomic_load_n(&cvz_w_seen_tab, __ATOMIC_ACQUIRE);
     if (cvz_likely(tab != NULL))
         return tab;
     void *m = mmap(NULL, SEEN_SIZE * sizeof(uint64_t), PROT_READ | PROT_WRITE,
@@ -91,7 +91,7 @@ static uint64_t *seen_get(void)
     if (m == MAP_FAILED)
         return NULL;
     uint64_t *expect = NULL;
-    if (!__atomic_compare_exchange_n(&seen_tab, &expect, (uint64_t *)m, false, __ATOMIC_ACQ_REL,
+    if (!__atomic_compare_exchange_n(&cvz_w_seen_tab, &expect, (uint64_t *)m, false, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE)) {
         munmap(m, SEEN_SIZE * sizeof(uint64_t));
         return expect;
@@ -101,17 +101,15 @@ static uint64_t *seen_get(void)
 
 static void seen_fork_child(void)
 {
-    uint64_t *tab = seen_tab;
+    uint64_t *tab = cvz_w_seen_tab;
     if (tab)
         mmap(tab, SEEN_SIZE * sizeof(uint64_t), PROT_READ | PROT_WRITE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     seen_used = 0;
+    cvz_w_symbols_fork_child();
 }
 
-static inline uint32_t seen_hash(uint64_t key)
-{
-    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - SEEN_BITS));
-}
+#define seen_hash cvz_w_seen_hash
 
 int cvz_w_seen_insert(uint64_t key)
 {
@@ -148,7 +146,7 @@ int cvz_w_seen_insert(uint64_t key)
 
 static void seen_remove(uint64_t key)
 {
-    uint64_t *tab = seen_tab;
+    uint64_t *tab = cvz_w_seen_tab;
     if (!tab || key <= SEEN_TOMB)
         return;
     uint32_t i = seen_hash(key);
@@ -220,6 +218,7 @@ static int obj_pshared(int kind, const void *obj)
 
 void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts)
 {
+    int saved_errno = errno; /* the wrappers' fast paths never touch errno; this path may */
     char name[300], sym[256], shared_buf[64];
     const char *shared = NULL;
     uint64_t addr = (uint64_t)(uintptr_t)obj;
@@ -242,6 +241,7 @@ void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts)
             snprintf(name, sizeof name, "%s", sem_name);
     }
     cvz_w_declare_named(kind, obj, name, shared, ts > 0 ? ts - 1 : ts);
+    errno = saved_errno;
 }
 
 /* ==== held locks of this thread =============================================================== */
@@ -280,7 +280,8 @@ static uint32_t held_push(const void *obj, uint64_t ts, int mode)
 static void held_drop(struct held *h)
 {
     uint32_t i = (uint32_t)(h - held_tab);
-    memmove(&held_tab[i], &held_tab[i + 1], sizeof held_tab[0] * (held_n - i - 1));
+    if (i + 1 < held_n) /* not the innermost: locks released out of order */
+        memmove(&held_tab[i], &held_tab[i + 1], sizeof held_tab[0] * (held_n - i - 1));
     held_n--;
 }
 
@@ -311,7 +312,6 @@ static inline uint16_t acq_sub(int res, int mode, long count)
 void cvz_w_acquired(int kind, const void *obj, int mode, int res, uint64_t t_req, long count,
                     void *caller)
 {
-    int saved = errno;
     if (!cvz_enter())
         return;
     uint64_t ts = cvz_now();
@@ -326,12 +326,10 @@ void cvz_w_acquired(int kind, const void *obj, int mode, int res, uint64_t t_req
     cvz_rec(CVZ_EV_LOCK_ACQUIRE, acq_sub(res, mode, count), ts, (uint64_t)(uintptr_t)obj,
             t_req ? ts - t_req : 0, depth, count >= 0 ? (uint64_t)count : 0);
     cvz_leave();
-    errno = saved;
 }
 
 uint64_t cvz_w_request(int kind, const void *obj, int mode, void *caller)
 {
-    int saved = errno;
     if (!cvz_enter())
         return 0;
     uint64_t ts = cvz_now();
@@ -339,13 +337,11 @@ uint64_t cvz_w_request(int kind, const void *obj, int mode, void *caller)
     cvz_rec(CVZ_EV_LOCK_REQUEST, (uint16_t)(mode & CVZ_SUB_SHARED), ts, (uint64_t)(uintptr_t)obj,
             0, 0, 0);
     cvz_leave();
-    errno = saved;
     return ts;
 }
 
 void cvz_w_released(int kind, const void *obj, int mode, uint64_t ts, long count, void *caller)
 {
-    int saved = errno;
     if (!cvz_enter())
         return;
     if (!ts)
@@ -367,30 +363,29 @@ void cvz_w_released(int kind, const void *obj, int mode, uint64_t ts, long count
     cvz_rec(CVZ_EV_LOCK_RELEASE, acq_sub(0, mode, count), ts, (uint64_t)(uintptr_t)obj, hold_ns,
             depth, count >= 0 ? (uint64_t)count : 0);
     cvz_leave();
-    errno = saved;
 }
 
 void cvz_w_obj_event(int ev, int kind, const void *obj, uint16_t sub, uint64_t a, uint64_t b,
                      void *caller)
 {
-    int saved = errno;
     if (!cvz_enter())
         return;
     uint64_t ts = cvz_now();
     cvz_w_declare(kind, obj, caller, ts);
     cvz_rec((uint16_t)ev, sub, ts, (uint64_t)(uintptr_t)obj, a, b, 0);
     cvz_leave();
-    errno = saved;
 }
 
 void cvz_w_destroy(int kind, const void *obj, void *caller)
 {
+    (void)kind; /* the kind and caller would only name an object never used: not declared */
+    (void)caller;
     int saved = errno;
     if (!cvz_enter())
         return;
     uint64_t ts = cvz_now();
     /* Only an object that was used gets a destroy event: a declare here would be noise. */
-    uint64_t *tab = seen_tab;
+    uint64_t *tab = cvz_w_seen_tab;
     if (tab) {
         uint64_t key = (uint64_t)(uintptr_t)obj;
         uint32_t i = seen_hash(key);
@@ -417,7 +412,6 @@ void cvz_w_destroy(int kind, const void *obj, void *caller)
 void cvz_w_block_begin(struct cvz_w_block *blk, int reason, int fn, uint64_t obj, uint64_t fdkind,
                        uint64_t c)
 {
-    int saved = errno;
     blk->t0 = 0;
     blk->reason = (uint16_t)reason;
     blk->fn = (uint16_t)fn;
@@ -426,7 +420,6 @@ void cvz_w_block_begin(struct cvz_w_block *blk, int reason, int fn, uint64_t obj
     blk->t0 = cvz_now();
     cvz_rec(CVZ_EV_BLOCK_BEGIN, (uint16_t)reason, blk->t0, obj, (uint64_t)fn, fdkind, c);
     cvz_leave();
-    errno = saved;
 }
 
 void cvz_w_io_begin(struct cvz_w_block *blk, int fn, int fd)
@@ -450,12 +443,10 @@ void cvz_w_block_end(struct cvz_w_block *blk, uint64_t target, int64_t ret, uint
 {
     if (!blk->t0)
         return;
-    int saved = errno;
     if (!cvz_enter())
         return;
     cvz_rec(CVZ_EV_BLOCK_END, blk->reason, cvz_now(), target, blk->fn, (uint64_t)ret, status);
     cvz_leave();
-    errno = saved;
 }
 
 /* ==== weak fallbacks of the contract additions ================================================== */

@@ -26,6 +26,15 @@
 #define cvz_unlikely(x) __builtin_expect(!!(x), 0)
 #define CVZ_TLS      __thread __attribute__((tls_model("initial-exec")))
 
+/* The core's entry points are called on every event: through the GOT directly, not the PLT
+ * (one indirect jump less per call; they stay interposable and exported for the LTTng lib). */
+__attribute__((noplt)) uint64_t cvz_now(void);
+__attribute__((noplt)) bool cvz_active(void);
+__attribute__((noplt)) bool cvz_enter(void);
+__attribute__((noplt)) void cvz_leave(void);
+__attribute__((noplt)) void cvz_rec(uint16_t kind, uint16_t sub, uint64_t ts, uint64_t obj,
+                                    uint64_t a, uint64_t b, uint64_t c);
+
 /* ---- real functions ----------------------------------------------------------------------
  * X(name): default version through dlsym(RTLD_NEXT).  XV(id, name, version): a given symbol
  * version through dlvsym (the two condvar ABIs, DESIGN.md section 4). */
@@ -127,9 +136,20 @@ CVZ_HIDDEN void cvz_w_declare_named(int kind, const void *obj, const char *name,
 /* Declare at first use (one hash probe when already declared); ts: the first event's time. */
 CVZ_HIDDEN void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts);
 CVZ_HIDDEN int cvz_w_seen_insert(uint64_t obj); /* 1 when already there */
+#define CVZ_W_SEEN_BITS 18
+CVZ_HIDDEN extern uint64_t *cvz_w_seen_tab; /* open addressing, linear probing */
+static inline uint32_t cvz_w_seen_hash(uint64_t key)
+{
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - CVZ_W_SEEN_BITS));
+}
 static inline void cvz_w_declare(int kind, const void *obj, void *caller, uint64_t ts)
 {
-    if (cvz_unlikely(!cvz_w_seen_insert((uint64_t)(uintptr_t)obj)))
+    uint64_t key = (uint64_t)(uintptr_t)obj;
+    uint64_t *tab = __atomic_load_n(&cvz_w_seen_tab, __ATOMIC_ACQUIRE);
+    if (cvz_likely(tab != NULL) &&
+        cvz_likely(__atomic_load_n(&tab[cvz_w_seen_hash(key)], __ATOMIC_RELAXED) == key))
+        return; /* the usual case: found at its home slot */
+    if (cvz_unlikely(!cvz_w_seen_insert(key)))
         cvz_w_declare_slow(kind, obj, caller, ts);
 }
 
@@ -165,6 +185,7 @@ extern const char *const cvz_w_kind_names[CVZ_OBJ__COUNT];
 
 /* symbols.c: symbol (+offset) of addr, or NULL; `exact_object`: only data objects. */
 CVZ_HIDDEN const char *cvz_w_symbol(uint64_t addr, char *buf, size_t len, int data_only);
+CVZ_HIDDEN void cvz_w_symbols_fork_child(void);
 /* symbols.c: "dev:inode:offset" when addr is in a shared file mapping, else NULL; the mapped
  * file's path goes to `path` when not NULL (e.g. "/dev/shm/sem.jobs"). */
 CVZ_HIDDEN const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len, char *path,

@@ -341,6 +341,20 @@ def check_python(t, args):
 CHECKS = {name[6:]: fn for name, fn in globals().items() if name.startswith("check_")}
 
 
+def preload_list(lib):
+    """LD_PRELOAD for lib: a sanitizer build of the library needs its runtime first in the list
+    (the traced program, e.g. /usr/bin/python3, is not instrumented)."""
+    lib = os.path.abspath(lib)
+    try:
+        out = subprocess.run(["ldd", lib], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    runtimes = [w.split("=>")[1].split()[0] for w in out.splitlines()
+                if "=>" in w and any(r in w for r in ("libasan.so", "libubsan.so"))
+                and len(w.split("=>")[1].split()) > 1]
+    return " ".join(runtimes + [lib])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lib", required=True, help="path of libconviz.so")
@@ -357,8 +371,10 @@ def main():
     trace = os.path.join(opt.out, f"{opt.test}.json")
     if os.path.exists(trace):
         os.unlink(trace)
-    env = dict(os.environ, LD_PRELOAD=os.path.abspath(opt.lib), CONVIZ_OUT=trace,
-               CONVIZ_QUIET="1")
+    env = dict(os.environ, LD_PRELOAD=preload_list(opt.lib), CONVIZ_OUT=trace, CONVIZ_QUIET="1")
+    if "libasan" in env["LD_PRELOAD"]:
+        # leaks of the traced program (python3 keeps its heap at exit) are not ours to report
+        env.setdefault("ASAN_OPTIONS", "detect_leaks=0")
     full = opt.wrap.split() + cmd if opt.wrap else cmd
     proc = subprocess.run(full, env=env, timeout=120)
     expect(proc.returncode == 0, f"{' '.join(full)} exited with {proc.returncode}")
