@@ -720,6 +720,12 @@ int cmd_report(int argc, char **argv)
         return 1;
     }
 
+    if (opt.has_from && opt.from > trace->t_max - trace->t_min) {
+        fprintf(stderr, "conviz report: --from %s is after the end of the trace (it lasts %s)\n",
+                NS(opt.from), NS(trace->t_max - trace->t_min));
+        cvz_trace_free(trace);
+        return 2;
+    }
     struct cvz_stats_filter f;
     cvz_stats_filter_init(&f);
     if (opt.has_from) f.from = trace->t_min + opt.from;
