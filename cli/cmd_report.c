@@ -252,7 +252,10 @@ static void text_summary(const struct cvz_stats *s)
            sched_name(sum->sched_source));
     printf("  parallelism  average %.2f, maximum %d (threads RUNNING at once)\n",
            sum->avg_parallelism, sum->max_parallelism);
-    if (sum->sched_source == CVZ_SCHED_NONE)
+    if (sum->sched_source == CVZ_SCHED_PROC)
+        printf("  (states sampled from /proc, not exact switches: parallelism and CPU use\n"
+               "   are approximate)\n");
+    else if (sum->sched_source == CVZ_SCHED_NONE)
         printf("  (no scheduler source: RUNNING means \"not inside a blocking call\", so\n"
                "   parallelism is an upper bound and CPUs are unknown)\n");
     for (int k = 0; k <= sum->max_parallelism; k++) {
