@@ -391,8 +391,13 @@ static void text_objects(const struct cvz_stats *s, size_t top, const char *sort
             snprintf(cont, sizeof(cont), "%llu", (unsigned long long)os->contended);
             snprintf(share, sizeof(share), "%.0f%%", os->contended_pct);
         }
-        printf("  %-14.14s %-7s %6llu %5s %5s %8s %8s %8s %8s\n", object_name(trace, os->obj),
-               kind_name(o), (unsigned long long)acq, cont, share, NS(os->wait_total),
+        const char *name = object_name(trace, os->obj);
+        if (strlen(name) > 14) { /* a long name gets its own line, the figures the next */
+            printf("  %.77s\n", name);
+            name = "";
+        }
+        printf("  %-14.14s %-7s %6llu %5s %5s %8s %8s %8s %8s\n", name, kind_name(o),
+               (unsigned long long)acq, cont, share, NS(os->wait_total),
                NS(nwaits ? os->wait_total / (cvz_ns)nwaits : 0), NS(os->wait_max),
                waits_only ? "-" : NS(os->hold_total));
     }
