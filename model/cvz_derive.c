@@ -353,7 +353,7 @@ static bool pass1(struct derive *d)
     struct cvz_raw_set *s = d->set;
     /* events with a thread first; metadata (names) after, for threads that exist */
     for (size_t i = 0; i < s->nraw; i++) {
-        struct cvz_raw *r = &s->raw[i];
+        struct cvz_raw *r = cvz_raw_at(s, i);
         if (r->kind == CVZ_EV_PROCESS_NAME || r->kind == CVZ_EV_THREAD_NAME) continue;
         int32_t t = thr_get(d, r->pid, r->tid);
         if (t < 0) return false;
@@ -422,7 +422,7 @@ static bool pass1(struct derive *d)
         }
     }
     for (size_t i = 0; i < s->nraw; i++) {
-        struct cvz_raw *r = &s->raw[i];
+        struct cvz_raw *r = cvz_raw_at(s, i);
         if (r->kind == CVZ_EV_THREAD_NAME) {
             int32_t t = hmap_get(&d->thr_map, (uint32_t)r->pid, (uint32_t)r->tid);
             if (t >= 0) set_thread_name(&d->thr[t], extra_s1(d, r->b), r->ts);
@@ -1077,14 +1077,16 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
 /* ---- sorting ---------------------------------------------------------------------------- */
 
 /* Stable merge sort of indexes by raw ts; runs already in order cost one comparison. */
-static void msort(uint32_t *idx, uint32_t *tmp, size_t n, const struct cvz_raw *raw)
+static void msort(uint32_t *idx, uint32_t *tmp, size_t n, const struct cvz_raw_set *set)
 {
+#define TS(i) cvz_raw_at(set, (i))->ts
     if (n < 2) return;
     if (n <= 16) {
         for (size_t i = 1; i < n; i++) {
             uint32_t v = idx[i];
+            cvz_ns tv = TS(v);
             size_t j = i;
-            while (j > 0 && raw[idx[j - 1]].ts > raw[v].ts) {
+            while (j > 0 && TS(idx[j - 1]) > tv) {
                 idx[j] = idx[j - 1];
                 j--;
             }
@@ -1093,15 +1095,16 @@ static void msort(uint32_t *idx, uint32_t *tmp, size_t n, const struct cvz_raw *
         return;
     }
     size_t h = n / 2;
-    msort(idx, tmp, h, raw);
-    msort(idx + h, tmp, n - h, raw);
-    if (raw[idx[h - 1]].ts <= raw[idx[h]].ts) return;
+    msort(idx, tmp, h, set);
+    msort(idx + h, tmp, n - h, set);
+    if (TS(idx[h - 1]) <= TS(idx[h])) return;
     memcpy(tmp, idx, h * sizeof *idx);
     size_t i = 0, j = h, k = 0;
     while (i < h && j < n)
-        idx[k++] = raw[idx[j]].ts < raw[tmp[i]].ts ? idx[j++] : tmp[i++];
+        idx[k++] = TS(idx[j]) < TS(tmp[i]) ? idx[j++] : tmp[i++];
     while (i < h)
         idx[k++] = tmp[i++];
+#undef TS
 }
 
 /* ---- pass 3: spans ---------------------------------------------------------------------- */
@@ -1324,6 +1327,14 @@ static int cmp_cpu_run(const void *a, const void *b)
     return x->t0 < y->t0 ? -1 : x->t0 > y->t0;
 }
 
+/* Give back the slack of an array grown by doubling (the model keeps it for its lifetime). */
+static void *shrink(void *arr, size_t n, size_t size)
+{
+    if (!arr || n == 0) return arr;
+    void *p = realloc(arr, n * size);
+    return p ? p : arr;
+}
+
 /* ---- the whole derivation ---------------------------------------------------------------- */
 
 static void free_thr_tmp(struct thr *t)
@@ -1413,7 +1424,7 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
             }
     }
     for (size_t i = 0; i < set->nraw; i++) {
-        struct cvz_raw *r = &set->raw[i];
+        struct cvz_raw *r = cvz_raw_at(set, i);
         if (r->kind == CVZ_EV_PROCESS_NAME || r->kind == CVZ_EV_THREAD_NAME) {
             r->tid = -1;
             continue;
@@ -1425,7 +1436,7 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
     /* pass 2 in time order */
     bool sorted = true;
     for (size_t i = 1; i < set->nraw && sorted; i++)
-        sorted = set->raw[i - 1].ts <= set->raw[i].ts;
+        sorted = cvz_raw_at(set, i - 1)->ts <= cvz_raw_at(set, i)->ts;
     uint32_t *idx = NULL;
     if (!sorted && set->nraw < UINT32_MAX) {
         idx = malloc(set->nraw * sizeof *idx);
@@ -1433,7 +1444,7 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
         if (idx && tmp) {
             for (size_t i = 0; i < set->nraw; i++)
                 idx[i] = (uint32_t)i;
-            msort(idx, tmp, set->nraw, set->raw);
+            msort(idx, tmp, set->nraw, set);
         } else {
             free(idx);
             idx = NULL;
@@ -1444,7 +1455,7 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
     tr->t_min = INT64_MAX;
     tr->t_max = INT64_MIN;
     for (size_t i = 0; i < set->nraw; i++) {
-        const struct cvz_raw *r = &set->raw[idx ? idx[i] : i];
+        const struct cvz_raw *r = cvz_raw_at(set, idx ? idx[i] : i);
         if (r->tid < 0) continue;
         cvz_ns end = r->kind == CVZ_EV_RUNNING || r->kind == CVZ_EV_FOREIGN ? r->ts + r->a : r->ts;
         if (r->ts < tr->t_min) tr->t_min = r->ts;
@@ -1454,9 +1465,7 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
     free(idx);
     if (tr->t_min > tr->t_max) tr->t_min = tr->t_max = 0;
     /* the raw events are no longer needed: free them before building spans */
-    free(set->raw);
-    set->raw = NULL;
-    set->nraw = set->capraw = 0;
+    cvz_raw_release(set);
 
     /* fork/spawn -> child start, create -> thread start */
     for (size_t i = 0; i < d->nlinks; i++) {
@@ -1597,8 +1606,14 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
     for (size_t i = 0; i < tr->nobjects; i++) {
         struct cvz_object *o = &tr->objects[i];
         xsort(o->holds, o->nholds, sizeof *o->holds, cmp_hold);
+        o->holds = shrink(o->holds, o->nholds, sizeof *o->holds);
     }
     xsort(tr->marks, tr->nmarks, sizeof *tr->marks, cmp_mark);
+    tr->marks = shrink(tr->marks, tr->nmarks, sizeof *tr->marks);
+    tr->wakes = shrink(tr->wakes, tr->nwakes, sizeof *tr->wakes);
+    tr->objects = shrink(tr->objects, tr->nobjects, sizeof *tr->objects);
+    for (int c = 0; c < tr->ncpu && tr->cpus; c++)
+        tr->cpus[c].runs = shrink(tr->cpus[c].runs, tr->cpus[c].nruns, sizeof *tr->cpus[c].runs);
 
     /* caption: the first process's command line */
     for (size_t i = 0; i < d->nproc && !tr->caption; i++)
@@ -1628,7 +1643,7 @@ out:
     hmap_free(&d->shared_map);
     hmap_free(&d->pair_map);
     hmap_free(&d->pipe_map);
-    free(set->raw);
+    cvz_raw_release(set);
     for (size_t i = 0; i < set->nextras; i++) {
         free(set->extras[i].s1);
         free(set->extras[i].s2);

@@ -61,6 +61,12 @@ struct cvz_extra {
 struct cvz_raw_set {
     struct cvz_raw *raw;
     size_t nraw, capraw;
+    /* Raw events live in one anonymous MAP_NORESERVE mapping sized for the most events the
+     * text can hold (so they never move or get copied); with two parsers, the second half
+     * starts at a fixed index: logical index i is raw[i] below nraw0, raw[i + gap] above. */
+    size_t nraw0, gap;
+    size_t map_bytes; /* the mapping's size, 0 when `raw` is malloc'ed */
+    bool fixed;       /* capraw is a hard bound (a slice of the mapping) */
     struct cvz_extra *extras;
     size_t nextras, capextras;
     uint64_t nunknown;
@@ -68,6 +74,14 @@ struct cvz_raw_set {
 };
 
 int cvz_event_kind_from_name_len(const char *name, size_t len);
+
+static inline struct cvz_raw *cvz_raw_at(const struct cvz_raw_set *s, size_t i)
+{
+    return &s->raw[i < s->nraw0 ? i : i + s->gap];
+}
+
+/* Give back the raw events' memory (cvz_reader.c). */
+void cvz_raw_release(struct cvz_raw_set *s);
 
 /* cvz_derive.c: turn the raw events into the model; frees the raw arrays (not the strings
  * it moved into the model). */

@@ -29,7 +29,31 @@
 
 #define TS_LIMIT_US 1e15 /* |ts| and dur beyond ~31 years are absurd: skipped or clamped */
 #define PARALLEL_MIN_BYTES (4u << 20)
-#define DROP_CHUNK (64u << 20)
+#define DROP_CHUNK (4u << 20) /* parsed text dropped every 4 MB: it counts in RSS */
+
+#define JMAX_FIELDS 24
+
+struct jfield {
+    const char *key;
+    uint32_t klen;
+    char type;  /* 's' string, 'n' number, 't' true, 'f' false, 'z' null */
+    bool nul;   /* `s` is NUL-terminated already (cJSON) */
+    const char *s; /* string value, or a number's text (NULL when it came from cJSON) */
+    uint32_t slen;
+    double num;
+};
+
+struct jobj {
+    struct jfield f[JMAX_FIELDS];
+    int n;
+};
+
+struct jev {
+    struct jobj top, args;
+    bool has_args;
+    char *arena;
+    size_t cap, used;
+};
 
 /* ---- diagnostics ----------------------------------------------------------------------- */
 
@@ -50,7 +74,10 @@ struct parser {
     uint64_t nevents;
     bool truncated;
     bool mapped;      /* drop parsed pages (the text is a private file mapping) */
+    int64_t end_line; /* line number where this parser stopped */
+    size_t end_pos;   /* byte offset where it stopped */
     size_t dropped;   /* bytes before this offset were dropped */
+    struct jev ev; /* the event being read */
     /* first unknown name, for the summary */
     char unknown_example[48];
     int64_t unknown_line;
@@ -91,9 +118,20 @@ void cvz_diag_add(struct cvz_trace *trace, int64_t offset, int64_t line, const c
 
 /* ---- growing arrays -------------------------------------------------------------------- */
 
+void cvz_raw_release(struct cvz_raw_set *s)
+{
+    if (s->map_bytes)
+        munmap(s->raw, s->map_bytes);
+    else
+        free(s->raw);
+    s->raw = NULL;
+    s->nraw = s->capraw = s->nraw0 = s->gap = s->map_bytes = 0;
+}
+
 static struct cvz_raw *raw_push(struct cvz_raw_set *s)
 {
     if (s->nraw == s->capraw) {
+        if (s->fixed) return NULL;
         size_t cap = s->capraw ? s->capraw + s->capraw / 2 : 4096;
         struct cvz_raw *n = realloc(s->raw, cap * sizeof *n);
         if (!n) return NULL;
@@ -123,48 +161,311 @@ static int32_t extra_push(struct cvz_raw_set *s, const char *s1, const char *s2)
     return (int32_t)s->nextras++;
 }
 
-/* ---- JSON field access ------------------------------------------------------------------ */
+/* ---- the event view ---------------------------------------------------------------------
+ *
+ * An event is seen through a `struct jev`: its top-level fields and the fields of its "args",
+ * as slices of the text.  The fast scanner below fills it straight from the text for the flat
+ * objects conviz writes (no allocation, no escapes, "args" one level deep); anything else
+ * (escaped strings, arrays, deeper objects, the Object form) goes through cJSON and is copied
+ * into the same view.  Strings handed out are NUL-terminated copies in a per-event arena. */
 
-static const char *jstr(const cJSON *o, const char *key)
+static inline const struct jfield *jfind(const struct jobj *o, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    if (!o) return NULL;
+    size_t kl = strlen(key); /* a literal at every call: folded once inlined */
+    for (int i = 0; i < o->n; i++)
+        if (o->f[i].klen == kl && memcmp(o->f[i].key, key, kl) == 0) return &o->f[i];
+    return NULL;
+}
+
+static bool jev_reserve(struct jev *e, size_t need)
+{
+    e->used = 0;
+    if (need <= e->cap) return true;
+    char *n = realloc(e->arena, need);
+    if (!n) return false;
+    e->arena = n;
+    e->cap = need;
+    return true;
+}
+
+static const char *field_cstr(struct jev *e, const struct jfield *f)
+{
+    if (f->nul) return f->s;
+    if (e->used + f->slen + 1 > e->cap) return NULL; /* cannot happen: reserved per event */
+    char *d = e->arena + e->used;
+    memcpy(d, f->s, f->slen);
+    d[f->slen] = '\0';
+    e->used += f->slen + 1;
+    return d;
+}
+
+static const char *jstr(struct jev *e, const struct jobj *o, const char *key)
+{
+    const struct jfield *f = jfind(o, key);
+    return f && f->type == 's' ? field_cstr(e, f) : NULL;
 }
 
 /* A number, or a string holding one (decimal or 0x hex), as a double; false when absent. */
-static bool jnum(const cJSON *o, const char *key, double *out)
+static bool jnum_field(struct jev *e, const struct jfield *f, double *out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (cJSON_IsNumber(v)) {
-        if (!isfinite(v->valuedouble)) return false;
-        *out = v->valuedouble;
+    if (!f) return false;
+    if (f->type == 'n') {
+        if (!isfinite(f->num)) return false;
+        *out = f->num;
         return true;
     }
-    if (cJSON_IsString(v) && v->valuestring[0]) {
-        char *end;
-        double d;
-        if (v->valuestring[0] == '0' && (v->valuestring[1] == 'x' || v->valuestring[1] == 'X'))
-            d = (double)strtoull(v->valuestring, &end, 16);
-        else
-            d = strtod(v->valuestring, &end);
-        if (*end || !isfinite(d)) return false;
-        *out = d;
+    if (f->type == 't' || f->type == 'f') {
+        *out = f->type == 't';
         return true;
     }
-    if (cJSON_IsBool(v)) {
-        *out = cJSON_IsTrue(v) ? 1 : 0;
-        return true;
-    }
-    return false;
+    if (f->type != 's' || f->slen == 0) return false;
+    const char *str = field_cstr(e, f);
+    if (!str) return false;
+    char *end;
+    double d;
+    if (str[0] == '0' && (str[1] == 'x' || str[1] == 'X'))
+        d = (double)strtoull(str, &end, 16);
+    else
+        d = strtod(str, &end);
+    if (*end || !isfinite(d)) return false;
+    *out = d;
+    return true;
 }
 
-static int64_t jint(const cJSON *o, const char *key, int64_t dflt)
+static bool jnum(struct jev *e, const struct jobj *o, const char *key, double *out)
+{
+    return jnum_field(e, jfind(o, key), out);
+}
+
+static int64_t jint(struct jev *e, const struct jobj *o, const char *key, int64_t dflt)
 {
     double d;
-    if (!jnum(o, key, &d)) return dflt;
+    if (!jnum(e, o, key, &d)) return dflt;
     if (d >= 9.2e18) return INT64_MAX;
     if (d <= -9.2e18) return INT64_MIN;
     return (int64_t)d;
+}
+
+static const int64_t pow10_i[19] = {1,
+                                    10,
+                                    100,
+                                    1000,
+                                    10000,
+                                    100000,
+                                    1000000,
+                                    10000000,
+                                    100000000,
+                                    1000000000,
+                                    10000000000,
+                                    100000000000,
+                                    1000000000000,
+                                    10000000000000,
+                                    100000000000000,
+                                    1000000000000000,
+                                    10000000000000000,
+                                    100000000000000000,
+                                    1000000000000000000};
+
+/* A time in microseconds (as "ts" and "dur" are) to nanoseconds, exactly when the text is a
+ * plain decimal ("81234567.890"), else through the double.  `us` gets the value too. */
+static bool jns(struct jev *e, const struct jobj *o, const char *key, int64_t *ns, double *us)
+{
+    const struct jfield *f = jfind(o, key);
+    if (!jnum_field(e, f, us)) return false;
+    *ns = 0;
+    if (fabs(*us) > 9e15) return true; /* the caller rejects it */
+    if (f->type == 'n' && f->s) {
+        const char *c = f->s, *end = f->s + f->slen;
+        bool neg = c < end && *c == '-';
+        if (neg) c++;
+        int64_t mant = 0;
+        int digits = 0, dec = -1;
+        for (; c < end; c++) {
+            if (*c == '.') {
+                dec = 0;
+                continue;
+            }
+            if (*c < '0' || *c > '9' || digits >= 18) break;
+            mant = mant * 10 + (*c - '0');
+            digits++;
+            if (dec >= 0) dec++;
+        }
+        if (c == end) {
+            if (dec < 0) dec = 0;
+            int64_t v = dec <= 3 ? mant * pow10_i[3 - dec]
+                                 : (mant + pow10_i[dec - 3] / 2) / pow10_i[dec - 3];
+            *ns = neg ? -v : v;
+            return true;
+        }
+    }
+    *ns = (int64_t)llround(*us * 1000.0);
+    return true;
+}
+
+/* ---- the fast scanner ------------------------------------------------------------------- */
+
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
+
+static const char *scan_string(const char *p, const char *end, const char **s, uint32_t *len)
+{
+    /* keys and values are short: a byte loop beats two memchr calls */
+    const char *q = p + 1;
+    while (q < end && *q != '"' && *q != '\\')
+        q++;
+    if (q >= end || *q != '"' || q - (p + 1) > (ptrdiff_t)(UINT32_MAX / 2)) return NULL;
+    *s = p + 1;
+    *len = (uint32_t)(q - (p + 1));
+    return q + 1;
+}
+
+static const double pow10_d[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static const char *scan_number(const char *p, const char *end, struct jfield *f)
+{
+    const char *q = p;
+    bool neg = false, simple = true;
+    if (q < end && *q == '-') {
+        neg = true;
+        q++;
+    }
+    uint64_t mant = 0;
+    int digits = 0, dec = 0;
+    const char *ds = q;
+    for (; q < end && *q >= '0' && *q <= '9'; q++, digits++)
+        mant = mant * 10 + (uint64_t)(*q - '0');
+    if (q == ds) return NULL;
+    if (q < end && *q == '.') {
+        const char *fs = ++q;
+        for (; q < end && *q >= '0' && *q <= '9'; q++, digits++, dec++)
+            mant = mant * 10 + (uint64_t)(*q - '0');
+        if (q == fs) return NULL;
+    }
+    if (q < end && (*q == 'e' || *q == 'E')) {
+        simple = false;
+        q++;
+        if (q < end && (*q == '+' || *q == '-')) q++;
+        const char *es = q;
+        while (q < end && *q >= '0' && *q <= '9')
+            q++;
+        if (q == es) return NULL;
+    }
+    f->type = 'n';
+    f->s = p;
+    f->slen = (uint32_t)(q - p);
+    if (simple && digits <= 15 && dec <= 22) {
+        /* both operands exact: one correctly rounded division */
+        double v = (double)mant / pow10_d[dec];
+        f->num = neg ? -v : v;
+    } else {
+        char buf[64];
+        size_t n = (size_t)(q - p) < sizeof buf - 1 ? (size_t)(q - p) : sizeof buf - 1;
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        f->num = strtod(buf, NULL);
+    }
+    return q;
+}
+
+/* Scan a flat JSON object (with "args" one level deep) into `o`; NULL when it is anything the
+ * fast path does not take (then cJSON decides). */
+static const char *scan_object(const char *p, const char *end, struct jobj *o, struct jev *e,
+                               int depth)
+{
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == '}') return p + 1;
+    for (;;) {
+        if (p >= end || *p != '"' || o->n >= JMAX_FIELDS) return NULL;
+        struct jfield *f = &o->f[o->n];
+        p = scan_string(p, end, &f->key, &f->klen);
+        if (!p) return NULL;
+        p = skip_ws(p, end);
+        if (p >= end || *p != ':') return NULL;
+        p = skip_ws(p + 1, end);
+        if (p >= end) return NULL;
+        f->nul = false;
+        switch (*p) {
+        case '"':
+            f->type = 's';
+            p = scan_string(p, end, &f->s, &f->slen);
+            break;
+        case 't':
+            f->type = 't';
+            p = end - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+            break;
+        case 'f':
+            f->type = 'f';
+            p = end - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+            break;
+        case 'n':
+            f->type = 'z';
+            p = end - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+            break;
+        case '{':
+            if (depth > 0 || f->klen != 4 || memcmp(f->key, "args", 4) != 0 || e->has_args)
+                return NULL;
+            e->has_args = true;
+            p = scan_object(p, end, &e->args, e, depth + 1);
+            f->type = 'z'; /* the object itself is reached through e->args */
+            break;
+        default:
+            p = (*p == '-' || (*p >= '0' && *p <= '9')) ? scan_number(p, end, f) : NULL;
+            break;
+        }
+        if (!p) return NULL;
+        o->n++;
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == '}') return p + 1;
+        return NULL;
+    }
+}
+
+/* The same view from an object cJSON parsed. */
+static void jobj_from_cjson(struct jobj *o, const cJSON *obj, struct jev *e, int depth)
+{
+    o->n = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, obj)
+    {
+        if (o->n >= JMAX_FIELDS || !c->string) break;
+        struct jfield *f = &o->f[o->n];
+        f->key = c->string;
+        f->klen = (uint32_t)strlen(c->string);
+        f->nul = true;
+        f->s = NULL;
+        f->slen = 0;
+        if (cJSON_IsString(c)) {
+            f->type = 's';
+            f->s = c->valuestring;
+            f->slen = (uint32_t)strlen(c->valuestring);
+        } else if (cJSON_IsNumber(c)) {
+            f->type = 'n';
+            f->num = c->valuedouble;
+        } else if (cJSON_IsBool(c)) {
+            f->type = cJSON_IsTrue(c) ? 't' : 'f';
+        } else if (cJSON_IsNull(c)) {
+            f->type = 'z';
+        } else if (cJSON_IsObject(c) && depth == 0 && strcmp(c->string, "args") == 0 &&
+                   !e->has_args) {
+            e->has_args = true;
+            jobj_from_cjson(&e->args, c, e, 1);
+            f->type = 'z';
+        } else {
+            continue; /* arrays, deeper objects: not used */
+        }
+        o->n++;
+    }
 }
 
 static int32_t clamp32(int64_t v)
@@ -173,12 +474,29 @@ static int32_t clamp32(int64_t v)
 }
 
 /* Object ids: "0x55d0c3a4e040" (hex string) or a plain number. */
-static uint64_t jaddr(const cJSON *o, const char *key)
+static uint64_t jaddr(struct jev *e, const struct jobj *o, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (cJSON_IsString(v)) return strtoull(v->valuestring, NULL, 0);
-    if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1.8e19)
-        return (uint64_t)v->valuedouble;
+    const struct jfield *f = jfind(o, key);
+    if (!f) return 0;
+    if (f->type == 's' && f->slen > 2 && f->slen <= 18 && f->s[0] == '0' &&
+        (f->s[1] == 'x' || f->s[1] == 'X')) {
+        uint64_t v = 0;
+        for (uint32_t i = 2; i < f->slen; i++) {
+            char c = f->s[i];
+            int d = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+            if (d < 0) return 0;
+            v = v << 4 | (uint64_t)d;
+        }
+        return v;
+    }
+    if (f->type == 's') {
+        const char *str = field_cstr(e, f);
+        return str ? strtoull(str, NULL, 0) : 0;
+    }
+    if (f->type == 'n' && f->num >= 0 && f->num < 1.8e19) return (uint64_t)f->num;
     return 0;
 }
 
@@ -223,15 +541,12 @@ static uint8_t obj_kind(const char *k)
 
 /* ---- one event -------------------------------------------------------------------------- */
 
-static void ingest(struct parser *p, const cJSON *ev, int64_t offset, int64_t line)
+static void ingest(struct parser *p, struct jev *e, int64_t offset, int64_t line)
 {
-    if (!cJSON_IsObject(ev)) {
-        pdiag(p, offset, line, "not an event object: skipped");
-        return;
-    }
-    const char *name = jstr(ev, "name");
-    const char *ph = jstr(ev, "ph");
-    const char *cat = jstr(ev, "cat");
+    const struct jobj *ev = &e->top;
+    const char *name = jstr(e, ev, "name");
+    const char *ph = jstr(e, ev, "ph");
+    const char *cat = jstr(e, ev, "cat");
     bool cvz_cat = cat && strncmp(cat, "cvz", 3) == 0 && (cat[3] == '\0' || cat[3] == '.');
     if (cat && strcmp(cat, "cvz.state") == 0) return; /* derived by `conviz record`: re-derived */
     int kind = name ? cvz_event_kind_from_name(name) : -1;
@@ -257,7 +572,8 @@ static void ingest(struct parser *p, const cJSON *ev, int64_t offset, int64_t li
     }
 
     double ts_us = 0;
-    if (!jnum(ev, "ts", &ts_us)) {
+    int64_t ts_ns = 0;
+    if (!jns(e, ev, "ts", &ts_ns, &ts_us)) {
         if (phase != 'M') {
             pdiag(p, offset, line, "event \"%s\" has no numeric \"ts\": skipped", name ? name : "");
             return;
@@ -268,13 +584,12 @@ static void ingest(struct parser *p, const cJSON *ev, int64_t offset, int64_t li
               name ? name : "", ts_us);
         return;
     }
-    int64_t pid = jint(ev, "pid", 0), tid = jint(ev, "tid", pid);
+    int64_t pid = jint(e, ev, "pid", 0), tid = jint(e, ev, "tid", pid);
     if (pid < INT32_MIN || pid > INT32_MAX || tid < INT32_MIN || tid > INT32_MAX) {
         pdiag(p, offset, line, "event \"%s\": pid/tid out of range: skipped", name ? name : "");
         return;
     }
-    const cJSON *args = cJSON_GetObjectItemCaseSensitive(ev, "args");
-    if (!cJSON_IsObject(args)) args = NULL;
+    const struct jobj *args = e->has_args ? &e->args : NULL;
 
     struct cvz_raw *r = raw_push(&p->set);
     if (!r) {
@@ -282,7 +597,7 @@ static void ingest(struct parser *p, const cJSON *ev, int64_t offset, int64_t li
         return;
     }
     p->nevents++;
-    r->ts = (cvz_ns)llround(ts_us * 1000.0);
+    r->ts = ts_ns;
     r->pid = (int32_t)pid;
     r->tid = (int32_t)tid;
     r->kind = (uint8_t)kind;
@@ -292,50 +607,50 @@ static void ingest(struct parser *p, const cJSON *ev, int64_t offset, int64_t li
     switch (kind) {
     case CVZ_EV_PROCESS_NAME:
     case CVZ_EV_THREAD_NAME:
-        r->b = extra_push(&p->set, args ? jstr(args, "name") : NULL, NULL);
+        r->b = extra_push(&p->set, jstr(e, args, "name"), NULL);
         break;
     case CVZ_EV_PROCESS_START: {
-        const char *via = args ? jstr(args, "via") : NULL;
+        const char *via = jstr(e, args, "via");
         r->sub = via && strcmp(via, "fork") == 0   ? CVZ_VIA_FORK
                  : via && strcmp(via, "exec") == 0 ? CVZ_VIA_EXEC
                                                    : CVZ_VIA_START;
-        r->b = extra_push(&p->set, args ? jstr(args, "cmdline") : NULL,
-                          args ? jstr(args, "exe") : NULL);
+        r->b = extra_push(&p->set, jstr(e, args, "cmdline"),
+                          jstr(e, args, "exe"));
         if (r->b >= 0) {
-            struct cvz_extra *e = &p->set.extras[r->b];
-            const char *sched = args ? jstr(args, "sched") : NULL;
-            e->n[0] = jint(args, "ppid", 0);
-            e->n[1] = jint(args, "ncpu", 0);
-            e->n[2] = !sched                       ? CVZ_SCHED_NONE
+            struct cvz_extra *x = &p->set.extras[r->b];
+            const char *sched = jstr(e, args, "sched");
+            x->n[0] = jint(e, args, "ppid", 0);
+            x->n[1] = jint(e, args, "ncpu", 0);
+            x->n[2] = !sched                       ? CVZ_SCHED_NONE
                       : strcmp(sched, "perf") == 0 ? CVZ_SCHED_PERF
                       : strcmp(sched, "proc") == 0 ? CVZ_SCHED_PROC
                                                    : CVZ_SCHED_NONE;
-            e->n[3] = jint(args, "version", 1);
-            e->n[4] = jint(args, "mono_ns", 0);
-            e->n[5] = jint(args, "real_ns", 0);
+            x->n[3] = jint(e, args, "version", 1);
+            x->n[4] = jint(e, args, "mono_ns", 0);
+            x->n[5] = jint(e, args, "real_ns", 0);
         }
         break;
     }
     case CVZ_EV_LOST:
-        r->a = jint(args, "count", 0);
+        r->a = jint(e, args, "count", 0);
         if (r->a < 0) r->a = 0;
         break;
     case CVZ_EV_PROCESS_FORK:
     case CVZ_EV_THREAD_CREATE:
-        r->obj = (uint64_t)jint(args, "child", 0);
+        r->obj = (uint64_t)jint(e, args, "child", 0);
         break;
     case CVZ_EV_PROCESS_EXEC:
-        r->b = extra_push(&p->set, args ? jstr(args, "path") : NULL,
-                          args ? jstr(args, "argv") : NULL);
+        r->b = extra_push(&p->set, jstr(e, args, "path"),
+                          jstr(e, args, "argv"));
         break;
     case CVZ_EV_PROCESS_SPAWN:
-        r->obj = (uint64_t)jint(args, "child", 0);
-        r->b = extra_push(&p->set, args ? jstr(args, "path") : NULL, args ? jstr(args, "how") : NULL);
+        r->obj = (uint64_t)jint(e, args, "child", 0);
+        r->b = extra_push(&p->set, jstr(e, args, "path"), jstr(e, args, "how"));
         break;
     case CVZ_EV_PROCESS_EXIT: {
-        const char *how = args ? jstr(args, "how") : NULL;
-        r->a = jint(args, "status", -1);
-        r->b = clamp32(jint(args, "signal", 0));
+        const char *how = jstr(e, args, "how");
+        r->a = jint(e, args, "status", -1);
+        r->b = clamp32(jint(e, args, "signal", 0));
         r->sub = !how                          ? 0
                  : strcmp(how, "_exit") == 0   ? 1
                  : strcmp(how, "signal") == 0  ? 2
@@ -344,23 +659,24 @@ static void ingest(struct parser *p, const cJSON *ev, int64_t offset, int64_t li
         break;
     }
     case CVZ_EV_THREAD_START:
-        r->obj = (uint64_t)jint(args, "parent", 0);
+        r->obj = (uint64_t)jint(e, args, "parent", 0);
         break;
     case CVZ_EV_THREAD_DETACH:
-        r->obj = (uint64_t)jint(args, "target", 0);
+        r->obj = (uint64_t)jint(e, args, "target", 0);
         break;
     case CVZ_EV_RUNNING:
     case CVZ_EV_FOREIGN: {
         d = 0;
-        if (jnum(ev, "dur", &d) && (d < 0 || d > TS_LIMIT_US)) {
+        int64_t dur_ns = 0;
+        if (jns(e, ev, "dur", &dur_ns, &d) && (d < 0 || d > TS_LIMIT_US)) {
             pdiag(p, offset, line, "event \"%s\": dur %.17g us is absurd: clamped",
                   name ? name : "", d);
-            d = d < 0 ? 0 : TS_LIMIT_US;
+            dur_ns = d < 0 ? 0 : (int64_t)(TS_LIMIT_US * 1000);
         }
-        r->a = (int64_t)llround(d * 1000.0);
+        r->a = dur_ns;
         if (kind == CVZ_EV_RUNNING) {
-            const char *out = args ? jstr(args, "out") : NULL;
-            int64_t cpu = jint(args, "cpu", -1);
+            const char *out = jstr(e, args, "out");
+            int64_t cpu = jint(e, args, "cpu", -1);
             r->b = cpu < 0 || cpu > 4095 ? -1 : (int32_t)cpu;
             r->sub = !out                          ? CVZ_OUT_UNKNOWN
                      : strcmp(out, "preempt") == 0 ? CVZ_OUT_PREEMPT
@@ -376,86 +692,86 @@ static void ingest(struct parser *p, const cJSON *ev, int64_t offset, int64_t li
         break;
     }
     case CVZ_EV_SCHED_SAMPLE: {
-        const char *st = args ? jstr(args, "state") : NULL;
+        const char *st = jstr(e, args, "state");
         r->sub = st && st[0] ? (uint8_t)st[0] : '?';
-        int64_t cpu = jint(args, "cpu", -1);
+        int64_t cpu = jint(e, args, "cpu", -1);
         r->b = cpu < 0 || cpu > 4095 ? -1 : (int32_t)cpu;
-        r->a = jint(args, "runtime_ns", 0);
-        r->obj = (uint64_t)jint(args, "run_delay_ns", 0);
+        r->a = jint(e, args, "runtime_ns", 0);
+        r->obj = (uint64_t)jint(e, args, "run_delay_ns", 0);
         break;
     }
     case CVZ_EV_OBJ_DECLARE:
-        r->obj = jaddr(args, "obj");
-        r->sub = obj_kind(args ? jstr(args, "kind") : NULL);
-        r->b = extra_push(&p->set, args ? jstr(args, "name") : NULL,
-                          args ? jstr(args, "shared") : NULL);
+        r->obj = jaddr(e, args, "obj");
+        r->sub = obj_kind(jstr(e, args, "kind"));
+        r->b = extra_push(&p->set, jstr(e, args, "name"),
+                          jstr(e, args, "shared"));
         break;
     case CVZ_EV_OBJ_DESTROY:
     case CVZ_EV_COND_SIGNAL:
     case CVZ_EV_COND_BROADCAST:
     case CVZ_EV_BARRIER_WAIT:
-        r->obj = jaddr(args, "obj");
+        r->obj = jaddr(e, args, "obj");
         break;
     case CVZ_EV_LOCK_REQUEST:
     case CVZ_EV_LOCK_ACQUIRE:
     case CVZ_EV_LOCK_RELEASE: {
-        const char *mode = args ? jstr(args, "mode") : NULL;
-        r->obj = jaddr(args, "obj");
+        const char *mode = jstr(e, args, "mode");
+        r->obj = jaddr(e, args, "obj");
         if (mode && mode[0] == 'r') r->flags |= CVZ_RAW_MODE_R;
         if (kind == CVZ_EV_LOCK_REQUEST) break;
-        r->sub = kind == CVZ_EV_LOCK_ACQUIRE ? acq_result(args ? jstr(args, "res") : NULL) : 0;
-        r->a = jint(args, kind == CVZ_EV_LOCK_ACQUIRE ? "wait_ns" : "hold_ns", 0);
+        r->sub = kind == CVZ_EV_LOCK_ACQUIRE ? acq_result(jstr(e, args, "res")) : 0;
+        r->a = jint(e, args, kind == CVZ_EV_LOCK_ACQUIRE ? "wait_ns" : "hold_ns", 0);
         if (r->a < 0 || r->a > (int64_t)(TS_LIMIT_US * 1000)) r->a = 0;
-        int64_t depth = jint(args, "depth", kind == CVZ_EV_LOCK_ACQUIRE ? 1 : 0);
+        int64_t depth = jint(e, args, "depth", kind == CVZ_EV_LOCK_ACQUIRE ? 1 : 0);
         r->sub2 = depth < 0 ? 0 : depth > 255 ? 255 : (uint8_t)depth;
-        int64_t count = jint(args, "count", -1);
+        int64_t count = jint(e, args, "count", -1);
         r->b = count < 0 ? -1 : clamp32(count);
         break;
     }
     case CVZ_EV_COND_WAIT:
     case CVZ_EV_COND_WAKE:
-        r->obj = jaddr(args, "obj");
-        r->a = (int64_t)jaddr(args, "mutex");
+        r->obj = jaddr(e, args, "obj");
+        r->a = (int64_t)jaddr(e, args, "mutex");
         if (kind == CVZ_EV_COND_WAIT)
-            r->sub = jint(args, "timed", 0) != 0;
+            r->sub = jint(e, args, "timed", 0) != 0;
         else
-            r->sub = acq_result(args ? jstr(args, "res") : NULL);
+            r->sub = acq_result(jstr(e, args, "res"));
         break;
     case CVZ_EV_BARRIER_LEAVE:
-        r->obj = jaddr(args, "obj");
-        r->sub = jint(args, "serial", 0) != 0;
+        r->obj = jaddr(e, args, "obj");
+        r->sub = jint(e, args, "serial", 0) != 0;
         break;
     case CVZ_EV_BLOCK_BEGIN:
     case CVZ_EV_BLOCK_END: {
-        r->sub = block_reason(args ? jstr(args, "reason") : NULL);
-        r->sub2 = fn_class(args ? jstr(args, "fn") : NULL);
+        r->sub = block_reason(jstr(e, args, "reason"));
+        r->sub2 = fn_class(jstr(e, args, "fn"));
         if (kind == CVZ_EV_BLOCK_BEGIN) {
-            r->obj = jaddr(args, "inode");
-            int64_t fd = jint(args, "fd", -1);
+            r->obj = jaddr(e, args, "inode");
+            int64_t fd = jint(e, args, "fd", -1);
             r->b = clamp32(fd);
             if (r->sub == CVZ_R_JOIN || r->sub == CVZ_R_CHILD)
-                r->a = jint(args, "target", 0);
+                r->a = jint(e, args, "target", 0);
             else if (r->sub == CVZ_R_SLEEP)
-                r->a = jint(args, "ns", 0);
+                r->a = jint(e, args, "ns", 0);
             else
                 r->a = fd;
         } else {
-            r->a = jint(args, "res", 0);
-            r->obj = (uint64_t)jint(args, "target", 0);
-            r->b = clamp32(jint(args, "status", 0));
+            r->a = jint(e, args, "res", 0);
+            r->obj = (uint64_t)jint(e, args, "target", 0);
+            r->b = clamp32(jint(e, args, "status", 0));
         }
         break;
     }
     case CVZ_EV_USER_MARK:
     case CVZ_EV_USER_BEGIN:
-        r->b = extra_push(&p->set, args ? jstr(args, "text") : NULL, NULL);
+        r->b = extra_push(&p->set, jstr(e, args, "text"), NULL);
         break;
     case CVZ_EV_USER_END:
         break;
     case CVZ_EV_CORO_SWITCH: {
-        int64_t to = jint(args, "to", 0);
+        int64_t to = jint(e, args, "to", 0);
         r->obj = to < 0 ? 0 : (uint64_t)to;
-        const char *cname = args ? jstr(args, "name") : NULL;
+        const char *cname = jstr(e, args, "name");
         r->b = cname ? extra_push(&p->set, cname, NULL) : -1;
         break;
     }
@@ -482,7 +798,7 @@ static size_t count_newlines(const char *s, size_t n)
  * touched again). */
 static void maybe_drop(struct parser *p, size_t pos)
 {
-    if (!p->mapped) return;
+    if (!p->mapped || pos < p->dropped + DROP_CHUNK) return;
     long pg = sysconf(_SC_PAGESIZE);
     size_t upto = pos & ~((size_t)pg - 1);
     if (upto >= p->dropped + DROP_CHUNK) {
@@ -490,6 +806,21 @@ static void maybe_drop(struct parser *p, size_t pos)
         if (from < upto) madvise((void *)(p->text + from), upto - from, MADV_DONTNEED);
         p->dropped = upto;
     }
+}
+
+/* An event cJSON parsed (the slow path): copied into the view, then ingested. */
+static void ingest_cjson(struct parser *p, const cJSON *ev, int64_t offset, int64_t line)
+{
+    if (!cJSON_IsObject(ev)) {
+        pdiag(p, offset, line, "not an event object: skipped");
+        return;
+    }
+    struct jev *e = &p->ev;
+    e->has_args = false;
+    e->args.n = 0;
+    jobj_from_cjson(&e->top, ev, e, 0);
+    jev_reserve(e, 0); /* cJSON strings are NUL-terminated: no copies */
+    ingest(p, e, offset, line);
 }
 
 static void parse_range(struct parser *p)
@@ -509,15 +840,27 @@ static void parse_range(struct parser *p)
             continue;
         }
         if (c == '{') {
+            struct jev *e = &p->ev;
+            e->top.n = e->args.n = 0;
+            e->has_args = false;
+            const char *fast = scan_object(t + pos, t + end, &e->top, e, 0);
+            if (fast && jev_reserve(e, (size_t)(fast - (t + pos)) + 1)) {
+                ingest(p, e, (int64_t)pos, line);
+                size_t next = (size_t)(fast - t);
+                line += (int64_t)count_newlines(t + pos, next - pos);
+                pos = next;
+                maybe_drop(p, pos);
+                continue;
+            }
             const char *ret = NULL;
             cJSON *v = cJSON_ParseWithLengthOpts(t + pos, end - pos, &ret, false);
             if (v && ret && ret > t + pos) {
                 const cJSON *events = cJSON_GetObjectItemCaseSensitive(v, "traceEvents");
+                const cJSON *ev;
                 if (cJSON_IsArray(events)) {
-                    const cJSON *ev;
-                    cJSON_ArrayForEach(ev, events) ingest(p, ev, (int64_t)pos, line);
+                    cJSON_ArrayForEach(ev, events) ingest_cjson(p, ev, (int64_t)pos, line);
                 } else {
-                    ingest(p, v, (int64_t)pos, line);
+                    ingest_cjson(p, v, (int64_t)pos, line);
                 }
                 cJSON_Delete(v);
                 size_t next = (size_t)(ret - t);
@@ -548,6 +891,8 @@ static void parse_range(struct parser *p)
                       "the file ends inside an event (truncated): loaded up to byte %lld, "
                       "line %lld",
                       (long long)pos, (long long)line);
+                p->end_line = line;
+                p->end_pos = pos;
                 return;
             }
             pdiag(p, (int64_t)pos, line, "line %lld is not a complete JSON event: skipped",
@@ -571,6 +916,8 @@ static void parse_range(struct parser *p)
             if (q < end && (t[q] == '{' || t[q] == '[' || t[q] == ']')) break;
         }
     }
+    p->end_line = line;
+    p->end_pos = pos;
 }
 
 static void *parse_thread(void *arg)
@@ -581,6 +928,8 @@ static void *parse_thread(void *arg)
 
 static void parser_free(struct parser *p)
 {
+    free(p->ev.arena);
+    p->ev.arena = NULL;
     for (size_t i = 0; i < p->ndiags; i++)
         free(p->diags[i].message);
     p->ndiags = 0;
@@ -589,7 +938,7 @@ static void parser_free(struct parser *p)
         free(p->set.extras[i].s2);
     }
     free(p->set.extras);
-    free(p->set.raw);
+    if (!p->set.fixed) free(p->set.raw); /* a slice of the shared mapping is not ours */
     memset(&p->set, 0, sizeof p->set);
 }
 
@@ -638,7 +987,27 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
         nparsers = 2;
     size_t cut = nparsers == 2 ? split_point(text, len, len / 2) : len;
     if (cut >= len) nparsers = 1;
+    /* One mapping for the raw events of all parsers: an accepted event takes at least 17
+     * bytes of text ({"ph":"X","ts":1}), so a range of n bytes holds at most n/17 events.
+     * MAP_NORESERVE: only the pages written count.  If it cannot be had, arrays grow. */
+    size_t caps[2] = {0, 0}, map_bytes = 0;
+    struct cvz_raw *region = NULL;
     for (int i = 0; i < nparsers; i++) {
+        size_t range = i == 0 ? (nparsers == 2 ? cut : len) : len - cut;
+        caps[i] = range / 17 + 16;
+        map_bytes += caps[i] * sizeof(struct cvz_raw);
+    }
+    long pg = sysconf(_SC_PAGESIZE);
+    map_bytes = (map_bytes + (size_t)pg - 1) & ~((size_t)pg - 1);
+    void *m = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (m != MAP_FAILED) region = m;
+    for (int i = 0; i < nparsers; i++) {
+        if (region) {
+            parsers[i].set.raw = region + (i == 0 ? 0 : caps[0]);
+            parsers[i].set.capraw = caps[i];
+            parsers[i].set.fixed = true;
+        }
         parsers[i].text = text;
         parsers[i].begin = i == 0 ? 0 : cut;
         parsers[i].end = i == nparsers - 1 ? len : cut;
@@ -654,8 +1023,10 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
             pthread_join(th, NULL);
         else
             parse_range(&parsers[1]);
-        /* the second parser counted lines from 0: shift by the lines before the cut */
-        int64_t base = 1 + (int64_t)count_newlines(text, cut);
+        /* the second parser counted lines from 0: shift by the lines before the cut (what the
+         * first parser counted: counting again would fault the dropped pages back in) */
+        size_t stop = parsers[0].end_pos < cut ? parsers[0].end_pos : cut;
+        int64_t base = parsers[0].end_line + (int64_t)count_newlines(text + stop, cut - stop);
         for (size_t i = 0; i < parsers[1].ndiags; i++)
             parsers[1].diags[i].line += base;
         parsers[1].unknown_line += base;
@@ -664,6 +1035,13 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
     /* merge: parser 1's events follow parser 0's (file order) */
     struct cvz_raw_set set = parsers[0].set;
     memset(&parsers[0].set, 0, sizeof parsers[0].set);
+    if (region) {
+        set.raw = region;
+        set.map_bytes = map_bytes;
+        set.fixed = false;
+    }
+    set.nraw0 = set.nraw;
+    set.gap = 0;
     uint64_t ndiag_total = 0;
     for (int i = 0; i < nparsers; i++) {
         struct parser *p = &parsers[i];
@@ -688,23 +1066,27 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
                 free(p->set.extras);
                 p->set.extras = NULL;
                 p->set.nextras = 0;
+            } else {
+                base_extra = SIZE_MAX; /* its strings are lost: drop the references */
             }
         }
-        if (p->set.nraw) {
+        for (size_t k = 0; k < p->set.nraw; k++) {
+            struct cvz_raw *r = &p->set.raw[k];
+            bool has_extra = r->kind == CVZ_EV_PROCESS_NAME || r->kind == CVZ_EV_THREAD_NAME ||
+                             r->kind == CVZ_EV_PROCESS_START || r->kind == CVZ_EV_PROCESS_EXEC ||
+                             r->kind == CVZ_EV_PROCESS_SPAWN || r->kind == CVZ_EV_OBJ_DECLARE ||
+                             r->kind == CVZ_EV_USER_MARK || r->kind == CVZ_EV_USER_BEGIN ||
+                             r->kind == CVZ_EV_CORO_SWITCH || r->kind == CVZ_EV_FOREIGN;
+            if (has_extra && r->b >= 0)
+                r->b = base_extra == SIZE_MAX ? -1 : r->b + (int32_t)base_extra;
+        }
+        if (region) {
+            /* no copy: the second slice stays where it is */
+            set.gap = caps[0] - set.nraw0;
+            set.nraw += p->set.nraw;
+        } else if (p->set.nraw) {
             struct cvz_raw *nr = realloc(set.raw, (set.nraw + p->set.nraw) * sizeof *nr);
             if (nr) {
-                for (size_t k = 0; k < p->set.nraw; k++) {
-                    struct cvz_raw *r = &p->set.raw[k];
-                    bool has_extra = r->kind == CVZ_EV_PROCESS_NAME ||
-                                     r->kind == CVZ_EV_THREAD_NAME ||
-                                     r->kind == CVZ_EV_PROCESS_START ||
-                                     r->kind == CVZ_EV_PROCESS_EXEC ||
-                                     r->kind == CVZ_EV_PROCESS_SPAWN ||
-                                     r->kind == CVZ_EV_OBJ_DECLARE || r->kind == CVZ_EV_USER_MARK ||
-                                     r->kind == CVZ_EV_USER_BEGIN ||
-                                     r->kind == CVZ_EV_CORO_SWITCH || r->kind == CVZ_EV_FOREIGN;
-                    if (has_extra && r->b >= 0) r->b += (int32_t)base_extra;
-                }
                 memcpy(nr + set.nraw, p->set.raw, p->set.nraw * sizeof *nr);
                 set.raw = nr;
                 set.nraw += p->set.nraw;
@@ -714,6 +1096,7 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
             }
         }
     }
+    if (!region) set.nraw0 = set.nraw;
     if (ndiag_total > trace->ndiags && trace->ndiags == CVZ_MAX_DIAGS)
         cvz_diag_add(trace, -1, -1, "(more problems not listed)");
     struct parser *up = NULL;
@@ -730,6 +1113,7 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
         parser_free(&parsers[i]);
 
     if (set.nraw == 0) {
+        cvz_raw_release(&set);
         if (err) {
             char buf[600];
             const char *why = trace->ndiags ? trace->diags[0].message : "no event in it";
@@ -737,7 +1121,6 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
                      len == 0 ? " (the file is empty)" : "");
             *err = strdup(buf);
         }
-        free(set.raw);
         for (size_t i = 0; i < set.nextras; i++) {
             free(set.extras[i].s1);
             free(set.extras[i].s2);
