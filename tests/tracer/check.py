@@ -312,6 +312,56 @@ def check_semopen(t, args):
            "the child posts", posts)
 
 
+def check_timeouts(t, args):
+    held = t.obj_by_name("held_lock")
+    expect(len(held) == 1, "held_lock declared")
+    acq = [e for e in t.named("lock.acquire") if e["args"]["obj"] == held[0]]
+    res = collections.Counter(e["args"]["res"] for e in acq)
+    expect(res["busy"] == 1 and res["timeout"] == 1, f"held_lock results: {dict(res)}", acq)
+    to = next(e for e in acq if e["args"]["res"] == "timeout")
+    req = [e for e in t.named("lock.request") if e["tid"] == to["tid"]
+           and e["args"]["obj"] == held[0] and e["ns"] <= to["ns"]]
+    expect(req and to["args"]["wait_ns"] > 0, "the timed-out lock was requested and waited", acq)
+    sem = t.obj_by_name("empty_sem")
+    sacq = [e for e in t.named("lock.acquire") if sem and e["args"]["obj"] == sem[0]]
+    expect(len(sacq) == 1 and sacq[0]["args"]["res"] == "timeout"
+           and sacq[0]["args"]["count"] == 0, "sem_timedwait times out, count 0", sacq)
+    wakes = t.named("cond.wake")
+    expect(len(wakes) == 1 and wakes[0]["args"]["res"] == "timeout", "cond timedwait", wakes)
+    spin = t.obj_by_name("spin_lock")
+    expect(len(spin) == 1 and t.decl[(t.events[0]["pid"], spin[0])]["kind"] == "spin",
+           "spin_lock declared as a spinlock")
+    nacq, nrel, _ = check_holds(t, spin[0])
+    expect(nacq == 2000 and nrel == 2000, f"spin_lock: {nacq} acquisitions, {nrel} releases")
+    expect([e for e in t.named("object.destroy") if e["args"]["obj"] == spin[0]],
+           "pthread_spin_destroy is an object.destroy")
+
+
+def check_many(t, args):
+    n = int(args[0])
+    cl = t.obj_by_name("counter_lock")
+    expect(len(cl) == 1, "counter_lock declared once")
+    nacq, nrel, _ = check_holds(t, cl[0])
+    expect(nacq == n and nrel == n, f"counter_lock: {nacq} acquisitions, {nrel} releases")
+    mine = {k for k, a in t.decl.items() if a["name"] == "mutex@worker"}
+    destroys = t.named("object.destroy")
+    expect(len(destroys) == n, f"{n} stack mutexes destroyed: {len(destroys)}")
+    # every acquisition of a stack mutex follows a declaration of that address, after the last
+    # destroy at that address (a new object at an old address is declared again)
+    last = {}
+    for e in t.events:
+        o = e["args"].get("obj")
+        if e["name"] == "object.declare":
+            last[o] = "declared"
+        elif e["name"] == "object.destroy":
+            last[o] = "destroyed"
+        elif e["name"] == "lock.acquire" and o != cl[0]:
+            expect(last.get(o) == "declared", "a reused address is declared again", [e])
+    expect(len(mine) >= 1, "stack mutexes are named mutex@worker")
+    threads = {e["tid"] for e in t.named("lock.acquire")}
+    expect(len(threads) == n, f"{n} threads took locks: {len(threads)}")
+
+
 def check_annotate(t, args):
     names = [e["args"]["name"] for e in t.named("thread_name")]
     expect("producer" in names and "pthread-named" in names and "prctl-named" in names,
