@@ -82,10 +82,26 @@ static rgba text_on(rgba base)
     return lum > 140 ? (rgba){0, 0, 0, 255} : (rgba){255, 255, 255, 255};
 }
 
-/* Distinct hues by the golden angle, with lightness alternating, so that neighbours differ. */
+static rgba thread_color_compute(int32_t thread);
+
+/* Distinct hues by the golden angle, with lightness alternating, so that neighbours differ;
+ * the first few thousand are kept in a table, as CPU lanes ask for them per pixel run. */
 rgba thread_color(int32_t thread)
 {
+    enum { CACHED = 4096 };
+    static rgba table[CACHED];
+    static bool filled[CACHED];
     if (thread < 0) return col_unknown;
+    if (thread >= CACHED) return thread_color_compute(thread);
+    if (!filled[thread]) {
+        table[thread] = thread_color_compute(thread);
+        filled[thread] = true;
+    }
+    return table[thread];
+}
+
+static rgba thread_color_compute(int32_t thread)
+{
     double h = fmod(thread * 137.508 + 200.0, 360.0) / 60.0;
     double s = 0.62, v = (thread % 3 == 0) ? 0.86 : (thread % 3 == 1) ? 0.70 : 0.94;
     double c = v * s, x = c * (1 - fabs(fmod(h, 2.0) - 1)), m = v - c;
@@ -104,8 +120,9 @@ rgba thread_color(int32_t thread)
 
 /* ==== the per-pixel summariser ============================================================= */
 
-static cvz_ns track_t1(const struct track *tr, size_t i)
+static inline cvz_ns track_t1(const struct track *tr, size_t i)
 {
+    if (tr->base) return ((const cvz_ns *)((const char *)tr->base + i * tr->stride))[1];
     cvz_ns t0, t1;
     uint32_t key;
     tr->get(tr->ctx, i, &t0, &t1, &key);
@@ -138,7 +155,7 @@ size_t track_lower(const struct track *tr, size_t from, cvz_ns t)
 }
 
 #define COL_EXACT_SPANS 12
-#define COL_SAMPLES 8
+#define COL_SAMPLES 6
 
 struct run_state {
     track_paint_fn paint;
@@ -164,18 +181,15 @@ static uint32_t column_dominant(const struct track *tr, size_t i, cvz_ns ta, cvz
 {
     uint32_t keys[COL_EXACT_SPANS + COL_SAMPLES];
     cvz_ns weight[COL_EXACT_SPANS + COL_SAMPLES];
-    int nk = 0, nspans = 0;
-    size_t j = i;
-    bool many = false;
-    for (; j < tr->n; j++) {
+    int nk = 0;
+    /* how many spans meet the column decides between visiting them and sampling */
+    size_t last = track_lower(tr, i, tb);
+    bool many = last - i >= COL_EXACT_SPANS;
+    for (size_t j = i; !many && j < tr->n && j <= last; j++) {
         cvz_ns s0, s1;
         uint32_t key;
         tr->get(tr->ctx, j, &s0, &s1, &key);
         if (s0 >= tb) break;
-        if (++nspans > COL_EXACT_SPANS) {
-            many = true;
-            break;
-        }
         cvz_ns a = s0 > ta ? s0 : ta, b = s1 < tb ? s1 : tb;
         if (b <= a) continue;
         int k = 0;
@@ -227,8 +241,11 @@ void track_columns(const struct track *tr, const struct view *v, track_paint_fn 
     struct run_state rs = {paint, ud, 0, 0, 0};
     size_t i = 0;
     int x = v->x0;
+    const double nspp = view_ns_per_px(v), t0 = (double)v->t0;
+#define COL_T(px) ((cvz_ns)(t0 + ((px) - v->x0) * nspp))
+#define COL_X(t) (v->x0 + ((double)(t) - t0) / nspp)
     while (x < v->x1) {
-        cvz_ns ta = view_x_to_t(v, x), tb = view_x_to_t(v, x + 1);
+        cvz_ns ta = COL_T(x), tb = COL_T(x + 1);
         if (tb <= ta) tb = ta + 1;
         i = track_lower(tr, i, ta);
         if (i >= tr->n) break;
@@ -236,12 +253,12 @@ void track_columns(const struct track *tr, const struct view *v, track_paint_fn 
         uint32_t key;
         tr->get(tr->ctx, i, &s0, &s1, &key);
         if (s0 >= tb) { /* a gap: jump to the column where the next span starts */
-            double nx = floor(view_t_to_x(v, s0));
+            double nx = floor(COL_X(s0));
             x = nx > x ? (nx < v->x1 ? (int)nx : v->x1) : x + 1;
             continue;
         }
         if (s0 <= ta && s1 >= tb) { /* one span covers this column and maybe many more */
-            double ex = floor(view_t_to_x(v, s1));
+            double ex = floor(COL_X(s1));
             int xe = ex > x + 1 ? (ex < v->x1 ? (int)ex : v->x1) : x + 1;
             run_emit(&rs, x, xe, key);
             x = xe;
@@ -251,6 +268,8 @@ void track_columns(const struct track *tr, const struct view *v, track_paint_fn 
         x++;
     }
     if (rs.x1 > rs.x0 && rs.key) paint(ud, rs.x0, rs.x1, rs.key); /* the last run */
+#undef COL_T
+#undef COL_X
 }
 
 /* ==== tracks over the model's arrays ======================================================= */
@@ -279,19 +298,30 @@ static void cpu_get(const void *ctx, size_t i, cvz_ns *t0, cvz_ns *t1, uint32_t 
 
 static struct track thread_track(const struct cvz_thread *th)
 {
-    return (struct track){th->spans ? th->nspans : 0, th, thread_get};
+    return (struct track){th->spans ? th->nspans : 0, th, thread_get, th->spans,
+                          sizeof(struct cvz_span)};
 }
 
 static struct track cpu_track(const struct cvz_cpu *cpu)
 {
-    return (struct track){cpu->runs ? cpu->nruns : 0, cpu, cpu_get};
+    return (struct track){cpu->runs ? cpu->nruns : 0, cpu, cpu_get, cpu->runs,
+                          sizeof(struct cvz_cpu_run)};
 }
 
 /* ==== lane classes ========================================================================= */
 
+#define HATCH_MAX 512
+struct hatch_run {
+    int x0, x1;
+    uint8_t pat;
+    rgba c;
+};
+
 struct paint_ctx {
     struct app *app;
     int y, h;
+    struct hatch_run *hatch; /* thread lanes: runs to hatch once the colours are down */
+    int nhatch;
 };
 
 static int lane_pad(const struct lane *lane) { return lane->h >= 16 ? 2 : 1; }
@@ -332,21 +362,60 @@ static struct {
     const struct cvz_trace *trace;
     float *running, *ready;
     int n;
+    /* the column keys of each thread's lane for this view: thread lanes paint from them
+     * instead of summarising their spans a second time */
+    uint32_t *keys;
+    size_t keys_threads;
+    int keys_w;
 } prof;
 
 #define PROF_MAX_THREADS 2048
 
-/* Running and ready threads per column: 4 samples per column and thread, galloping from the
- * previous column, cached until the view moves. */
+struct profile_row {
+    const struct view *v;
+    uint32_t *keys;
+};
+
+static void profile_paint(void *ud, int x0, int x1, uint32_t key)
+{
+    const struct profile_row *pr = ud;
+    int x_base = pr->v->x0;
+    if (pr->keys)
+        for (int x = x0; x < x1; x++)
+            pr->keys[x - x_base] = key;
+    int state = (int)((key - 1) / 16);
+    float *row = state == CVZ_ST_RUNNING ? prof.running : state == CVZ_ST_READY ? prof.ready : NULL;
+    if (!row) return;
+    for (int x = x0; x < x1; x++)
+        row[x - x_base] += 1.0f;
+}
+
+static bool prof_valid(const struct app *app)
+{
+    const struct view *v = &app->view;
+    return prof.trace == app->trace && prof.t0 == v->t0 && prof.t1 == v->t1 && prof.x0 == v->x0 &&
+           prof.x1 == v->x1;
+}
+
+/* The cached column keys of a thread's lane, or NULL. */
+static const uint32_t *prof_keys(const struct app *app, int32_t thread)
+{
+    if (!prof.keys || !prof_valid(app) || thread < 0 || (size_t)thread >= prof.keys_threads ||
+        prof.keys_w != app->view.x1 - app->view.x0)
+        return NULL;
+    return prof.keys + (size_t)thread * (size_t)prof.keys_w;
+}
+
+/* Running and ready threads per column, from the same per-column summary as the thread lanes
+ * (so the graph agrees with the lanes under it), cached until the view moves. */
 static void profile_compute(struct app *app)
 {
     const struct view *v = &app->view;
     const struct cvz_trace *tr = app->trace;
     int w = v->x1 - v->x0;
     if (w <= 0) return;
-    if (prof.trace == tr && prof.t0 == v->t0 && prof.t1 == v->t1 && prof.x0 == v->x0 &&
-        prof.x1 == v->x1)
-        return;
+    if (prof_valid(app)) return;
+    prof.trace = NULL;
     if (prof.n < w) {
         float *a = realloc(prof.running, sizeof(float) * (size_t)w);
         if (a) prof.running = a;
@@ -357,26 +426,30 @@ static void profile_compute(struct app *app)
     }
     memset(prof.running, 0, sizeof(float) * (size_t)w);
     memset(prof.ready, 0, sizeof(float) * (size_t)w);
+    /* each thread's lane summary (the state shown in each of its pixel columns), added up */
     size_t nthreads = tr->nthreads < PROF_MAX_THREADS ? tr->nthreads : PROF_MAX_THREADS;
+    size_t need = nthreads * (size_t)w;
+    if (need > prof.keys_threads * (size_t)prof.keys_w || !prof.keys) {
+        free(prof.keys);
+        prof.keys = malloc((need ? need : 1) * sizeof(uint32_t));
+    }
+    prof.keys_threads = prof.keys ? nthreads : 0;
+    prof.keys_w = w;
+    if (prof.keys) memset(prof.keys, 0, need * sizeof(uint32_t));
     for (size_t ti = 0; ti < nthreads; ti++) {
         const struct cvz_thread *th = &tr->threads[ti];
-        if (th->coro_of >= 0 || !th->nspans) continue;
+        if (!th->nspans) continue;
+        struct profile_row pr = {v, prof.keys ? prof.keys + ti * (size_t)w : NULL};
         struct track trk = thread_track(th);
-        size_t at = 0;
-        int xs = (int)floor(view_t_to_x(v, th->t_start)), xe = (int)ceil(view_t_to_x(v, th->t_end));
-        if (xs < v->x0) xs = v->x0;
-        if (xe > v->x1) xe = v->x1;
-        for (int x = xs; x < xe; x++) {
-            for (int s = 0; s < 4; s++) {
-                cvz_ns ts = view_x_to_t(v, x + (s + 0.5) / 4.0);
-                at = track_lower(&trk, at, ts);
-                if (at >= trk.n) break;
-                const struct cvz_span *sp = &th->spans[at];
-                if (sp->t0 > ts) continue;
-                if (sp->state == CVZ_ST_RUNNING) prof.running[x - v->x0] += 0.25f;
-                if (sp->state == CVZ_ST_READY) prof.ready[x - v->x0] += 0.25f;
-            }
+        if (th->coro_of >= 0) { /* a coroutine is not a thread: keys only */
+            float *r = prof.running, *q = prof.ready;
+            prof.running = prof.ready = NULL;
+            track_columns(&trk, v, profile_paint, &pr);
+            prof.running = r;
+            prof.ready = q;
+            continue;
         }
+        track_columns(&trk, v, profile_paint, &pr);
     }
     prof.trace = tr;
     prof.t0 = v->t0;
@@ -408,10 +481,11 @@ static void profile_draw(struct app *app, const struct lane *lane, int y)
             continue;
         int hr = (int)lroundf(prof.running[run_start] / top * h);
         int hq = (int)lroundf((prof.running[run_start] + prof.ready[run_start]) / top * h) - hr;
-        ren_rect(v->x0 + run_start, base - hr, i - run_start, hr, col_running);
-        ren_rect(v->x0 + run_start, base - hr - hq, i - run_start, hq, col_ready);
+        ren_batch_rect(v->x0 + run_start, base - hr, i - run_start, hr, col_running);
+        ren_batch_rect(v->x0 + run_start, base - hr - hq, i - run_start, hq, col_ready);
         run_start = i;
     }
+    ren_batch_flush();
     /* the CPU count: above this line, threads wait for a CPU */
     if (app->trace->ncpu > 0) {
         int yl = base - (int)lroundf(app->trace->ncpu / top * h);
@@ -449,7 +523,7 @@ static void cpu_label(const struct app *app, const struct lane *lane, char *buf,
 static void cpu_paint(void *ud, int x0, int x1, uint32_t key)
 {
     struct paint_ctx *pc = ud;
-    ren_rect(x0, pc->y, x1 - x0, pc->h, thread_color((int32_t)key - 1));
+    ren_batch_rect(x0, pc->y, x1 - x0, pc->h, thread_color((int32_t)key - 1));
 }
 
 /* Names of the threads inside runs wide enough to hold them. */
@@ -506,8 +580,9 @@ static void cpu_draw(struct app *app, const struct lane *lane, int y)
     if (lane->index < 0 || lane->index >= tr->ncpu || !tr->cpus) return;
     struct track trk = cpu_track(&tr->cpus[lane->index]);
     int pad = lane_pad(lane);
-    struct paint_ctx pc = {app, y + pad, lane->h - 2 * pad};
+    struct paint_ctx pc = {app, y + pad, lane->h - 2 * pad, NULL, 0};
     track_columns(&trk, &app->view, cpu_paint, &pc);
+    ren_batch_flush();
     label_runs(app, &trk, y + pad, lane->h - 2 * pad, true, NULL);
 }
 
@@ -542,8 +617,14 @@ static bool cpu_hover(const struct app *app, const struct lane *lane, cvz_ns t, 
 static void proc_label(const struct app *app, const struct lane *lane, char *buf, size_t len)
 {
     const struct cvz_process *p = &app->trace->procs[lane->index];
-    snprintf(buf, len, "%s pid %d  %s", app->proc_collapsed[lane->index] ? "\xE2\x96\xB8" : "\xE2\x96\xBE",
-             p->pid, p->cmdline ? p->cmdline : "");
+    /* the program's base name and its arguments: "/usr/bin/python3 x.py" -> "python3 x.py" */
+    const char *cmd = p->cmdline ? p->cmdline : "";
+    const char *sp = strchr(cmd, ' ');
+    const char *base = cmd;
+    for (const char *c = cmd; *c && (!sp || c < sp); c++)
+        if (*c == '/') base = c + 1;
+    snprintf(buf, len, "%s pid %d  %s",
+             app->proc_collapsed[lane->index] ? "\xE2\x96\xB8" : "\xE2\x96\xBE", p->pid, base);
 }
 
 static void proc_draw(struct app *app, const struct lane *lane, int y)
@@ -584,6 +665,8 @@ static void thread_label(const struct app *app, const struct lane *lane, char *b
     const struct cvz_thread *th = &app->trace->threads[lane->index];
     if (th->coro_of >= 0)
         snprintf(buf, len, "%s (coroutine)", th->name ? th->name : "?");
+    else if (th->name && strncmp(th->name, "tid ", 4) == 0) /* the model's default name */
+        snprintf(buf, len, "%s", th->name);
     else
         snprintf(buf, len, "%s %d", th->name ? th->name : "?", th->tid);
 }
@@ -593,9 +676,11 @@ static void thread_paint(void *ud, int x0, int x1, uint32_t key)
     struct paint_ctx *pc = ud;
     int state = (int)((key - 1) / 16), reason = (int)((key - 1) % 16);
     rgba c = state_color(state, reason);
-    ren_rect(x0, pc->y, x1 - x0, pc->h, c);
+    ren_batch_rect(x0, pc->y, x1 - x0, pc->h, c);
+    /* patterns need a few pixels to be seen; they are drawn after the colours */
     enum pattern pat = state_pattern(state, reason);
-    if (pat != PAT_NONE) ren_hatch(x0, pc->y, x1 - x0, pc->h, pat, hatch_color(c));
+    if (pat != PAT_NONE && x1 - x0 >= 4 && pc->nhatch < HATCH_MAX)
+        pc->hatch[pc->nhatch++] = (struct hatch_run){x0, x1, (uint8_t)pat, c};
 }
 
 static void thread_draw(struct app *app, const struct lane *lane, int y)
@@ -603,8 +688,25 @@ static void thread_draw(struct app *app, const struct lane *lane, int y)
     const struct cvz_thread *th = &app->trace->threads[lane->index];
     struct track trk = thread_track(th);
     int pad = lane_pad(lane);
-    struct paint_ctx pc = {app, y + pad, lane->h - 2 * pad};
-    track_columns(&trk, &app->view, thread_paint, &pc);
+    static struct hatch_run hatch[HATCH_MAX];
+    struct paint_ctx pc = {app, y + pad, lane->h - 2 * pad, hatch, 0};
+    const uint32_t *keys = prof_keys(app, lane->index);
+    if (keys) { /* the parallelism profile summarised this lane already */
+        int w = app->view.x1 - app->view.x0, x0 = app->view.x0;
+        for (int a = 0; a < w;) {
+            int b = a + 1;
+            while (b < w && keys[b] == keys[a])
+                b++;
+            if (keys[a]) thread_paint(&pc, x0 + a, x0 + b, keys[a]);
+            a = b;
+        }
+    } else {
+        track_columns(&trk, &app->view, thread_paint, &pc);
+    }
+    ren_batch_flush();
+    for (int i = 0; i < pc.nhatch; i++)
+        ren_hatch(hatch[i].x0, pc.y, hatch[i].x1 - hatch[i].x0, pc.h, (enum pattern)hatch[i].pat,
+                  hatch_color(hatch[i].c));
     label_runs(app, &trk, y + pad, lane->h - 2 * pad, false, th);
     /* the selected span */
     if (app->sel_kind == SEL_SPAN && app->sel_thread == lane->index && app->sel_span >= 0 &&
@@ -774,8 +876,36 @@ static bool thread_hover(const struct app *app, const struct lane *lane, cvz_ns 
 static void lock_label(const struct app *app, const struct lane *lane, char *buf, size_t len)
 {
     const struct cvz_object *o = &app->trace->objects[lane->index];
-    snprintf(buf, len, "%s %s", o->kind < CVZ_OBJ__COUNT ? cvz_obj_kind_names[o->kind] : "object",
-             o->name ? o->name : "?");
+    const char *kind = o->kind < CVZ_OBJ__COUNT ? cvz_obj_kind_names[o->kind] : "object";
+    /* an unnamed object ("sem@?") is told apart by the end of its address */
+    if (!o->name || strchr(o->name, '?'))
+        snprintf(buf, len, "%s %s \xC2\xB7%04llx", kind, o->name ? o->name : "?",
+                 (unsigned long long)(o->addr & 0xffff));
+    else
+        snprintf(buf, len, "%s %s", kind, o->name);
+}
+
+/* First hold at or after `from` requested at or after t, galloping from `from`. */
+static size_t holds_gallop(const struct cvz_object *o, size_t from, cvz_ns t)
+{
+    size_t n = o->nholds;
+    if (from >= n || o->holds[from].t_req >= t) return from;
+    size_t lo = from, step = 1, hi = from + 1;
+    while (hi < n && o->holds[hi].t_req < t) {
+        lo = hi;
+        step *= 2;
+        hi = from + step;
+    }
+    if (hi > n) hi = n;
+    size_t a = lo + 1, b = hi;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (o->holds[mid].t_req >= t)
+            b = mid;
+        else
+            a = mid + 1;
+    }
+    return a;
 }
 
 static size_t holds_lower(const struct cvz_object *o, cvz_ns t)
@@ -806,21 +936,31 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
     size_t a = holds_lower(o, v->t0 - back - 1), b = holds_lower(o, v->t1 + 1);
     int width = v->x1 - v->x0; /* the caller clips to the lane */
     if (b - a > (size_t)width * 6) {
-        /* too many to draw one by one: per column, how many acquisitions start there */
+        /* too many to draw one by one: per column, whether the object was taken and whether
+         * someone waited, painted as runs of equal columns */
         rgba c = blocked_style[CVZ_R_LOCK].color;
         size_t k = holds_lower(o, v->t0);
-        for (int x = v->x0; x < v->x1 && k < o->nholds; x++) {
-            cvz_ns tb = view_x_to_t(v, x + 1);
-            size_t e = k;
-            bool waited = false;
-            while (e < o->nholds && o->holds[e].t_req < tb && e - k < 64) {
-                waited |= o->holds[e].t_acq > o->holds[e].t_req;
-                e++;
+        int run_x = v->x0, run_key = 0;
+        for (int x = v->x0; x <= v->x1; x++) {
+            int key = 0;
+            if (x < v->x1 && k < o->nholds) {
+                cvz_ns tb = view_x_to_t(v, x + 1);
+                size_t e = k;
+                bool waited = false;
+                while (e < o->nholds && o->holds[e].t_req < tb && e - k < 8) {
+                    waited |= o->holds[e].t_acq > o->holds[e].t_req;
+                    e++;
+                }
+                key = (e > k) | (waited ? 2 : 0);
+                k = e - k < 8 ? e : holds_gallop(o, e, tb);
             }
-            if (e > k) ren_rect(x, hold_y, 1, hold_h, (rgba){90, 90, 110, 255});
-            if (waited) ren_rect(x, wait_y, 1, wait_h, c);
-            k = holds_lower(o, tb);
+            if (key == run_key && x < v->x1) continue;
+            if (run_key & 1) ren_batch_rect(run_x, hold_y, x - run_x, hold_h, (rgba){90, 90, 110, 255});
+            if (run_key & 2) ren_batch_rect(run_x, wait_y, x - run_x, wait_h, c);
+            run_x = x;
+            run_key = key;
         }
+        ren_batch_flush();
         return;
     }
     /* waiters get sub-rows in arrival order; first count how many rows this view needs, so
@@ -838,7 +978,7 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
     }
     memset(wait_end, 0, sizeof(wait_end));
     int sh = wait_h / rows_used;
-    int last_label_x = -100000;
+    int last_label_x = -100000, last_count = INT32_MIN;
     int fh = ren_font_height(FONT_SMALL);
     for (size_t k = a; k < b; k++) {
         const struct cvz_hold *h = &o->holds[k];
@@ -894,8 +1034,9 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
             ren_text_fit(FONT_SMALL, xs + ren_px(2), ry + (rh - fh) / 2, xi + wi - xs - ren_px(4),
                          text, text_on(tc));
         }
-        if (o->kind == CVZ_OBJ_SEM && h->count >= 0 && xi - last_label_x > ren_px(24) &&
-            wait_h >= fh - 2) {
+        if (o->kind == CVZ_OBJ_SEM && h->count >= 0 && h->count != last_count &&
+            xi - last_label_x > ren_px(24) && wait_h >= fh - 2) {
+            last_count = h->count;
             char cnt[24];
             snprintf(cnt, sizeof(cnt), "=%d", h->count);
             last_label_x = xi + ren_text(FONT_SMALL, xi + 1, wait_y + wait_h - fh, cnt, COL_TEXT);

@@ -37,6 +37,14 @@ static struct {
     bool ttf_inited;
 } ren;
 
+#define BATCH_COLORS 32
+static struct {
+    rgba c;
+    SDL_Rect *rects;
+    int n, cap;
+} batch[BATCH_COLORS];
+static int nbatch;
+
 static const struct {
     const char *file;
     float size; /* logical points */
@@ -56,8 +64,13 @@ static void fonts_close(void)
     }
 }
 
+static void hatch_tiles_clear(void);
+static void widths_clear(void);
+
 static void cache_clear(void)
 {
+    hatch_tiles_clear();
+    widths_clear();
     for (int i = 0; i < TEXT_CACHE_SLOTS; i++) {
         struct text_entry *e = &ren.cache[i];
         if (e->tex) SDL_DestroyTexture(e->tex);
@@ -116,6 +129,12 @@ bool ren_init(SDL_Renderer *renderer, float scale, char **err)
 
 void ren_free(void)
 {
+    for (int i = 0; i < BATCH_COLORS; i++) {
+        free(batch[i].rects);
+        batch[i].rects = NULL;
+        batch[i].n = batch[i].cap = 0;
+    }
+    nbatch = 0;
     cache_clear();
     fonts_close();
     if (ren.ttf_inited) TTF_Quit();
@@ -140,7 +159,13 @@ rgba rgba_mix(rgba a, rgba b, float t)
 
 /* ==== shapes =============================================================================== */
 
-static void set_color(rgba c) { SDL_SetRenderDrawColor(ren.r, c.r, c.g, c.b, c.a); }
+/* Opaque colours are drawn without blending: the software renderer then fills rows with
+ * memset-like loops instead of blending every pixel (several times faster). */
+static void set_color(rgba c)
+{
+    SDL_SetRenderDrawBlendMode(ren.r, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    SDL_SetRenderDrawColor(ren.r, c.r, c.g, c.b, c.a);
+}
 
 void ren_rect(int x, int y, int w, int h, rgba c)
 {
@@ -148,6 +173,49 @@ void ren_rect(int x, int y, int w, int h, rgba c)
     set_color(c);
     SDL_Rect rc = {x, y, w, h};
     SDL_RenderFillRect(ren.r, &rc);
+}
+
+/* Batches of opaque rectangles per colour, drawn with one SDL_RenderFillRects call each: a lane
+ * summarised per pixel column makes ~1000 small rectangles, and the per-call overhead of the
+ * render API, not the filling, is what costs at that count. */
+
+void ren_batch_flush(void)
+{
+    for (int i = 0; i < nbatch; i++) {
+        if (!batch[i].n) continue;
+        set_color(batch[i].c);
+        SDL_RenderFillRects(ren.r, batch[i].rects, batch[i].n);
+        batch[i].n = 0;
+    }
+    nbatch = 0;
+}
+
+void ren_batch_rect(int x, int y, int w, int h, rgba c)
+{
+    if (w <= 0 || h <= 0) return;
+    int i = 0;
+    while (i < nbatch && memcmp(&batch[i].c, &c, sizeof(c)) != 0)
+        i++;
+    if (i == nbatch) {
+        if (nbatch == BATCH_COLORS) {
+            ren_batch_flush();
+            i = 0;
+        }
+        nbatch++;
+        batch[i].c = c;
+        batch[i].n = 0;
+    }
+    if (batch[i].n == batch[i].cap) {
+        int cap = batch[i].cap ? batch[i].cap * 2 : 256;
+        SDL_Rect *r = realloc(batch[i].rects, (size_t)cap * sizeof(SDL_Rect));
+        if (!r) {
+            ren_rect(x, y, w, h, c);
+            return;
+        }
+        batch[i].rects = r;
+        batch[i].cap = cap;
+    }
+    batch[i].rects[batch[i].n++] = (SDL_Rect){x, y, w, h};
 }
 
 void ren_rect_outline(int x, int y, int w, int h, rgba c)
@@ -206,65 +274,94 @@ void ren_arrow(float x0, float y0, float x1, float y1, float width, rgba c)
     ren_triangle(x1, y1, bx - uy * hw, by + ux * hw, bx + uy * hw, by - ux * hw, c);
 }
 
-/* Hatching is drawn with lines under a clip rectangle, so patterns line up across adjacent
- * runs (they are anchored to absolute pixel coordinates, not to the rectangle). */
-void ren_hatch(int x, int y, int w, int h, enum pattern pat, rgba c)
+/* Hatching: one small tile texture per (pattern, colour), made once and copied over the area
+ * with source offsets taken from absolute pixel coordinates, so patterns line up across adjacent
+ * runs.  Copying a texture is far cheaper than drawing blended lines in the software renderer. */
+#define HATCH_TILES 24
+static struct {
+    uint8_t pat;
+    rgba c;
+    SDL_Texture *tex;
+    int size;
+} hatch_tiles[HATCH_TILES];
+static int nhatch_tiles;
+
+static void hatch_tiles_clear(void)
 {
-    if (pat == PAT_NONE || w <= 0 || h <= 0) return;
-    SDL_Rect old;
-    SDL_bool had = SDL_RenderIsClipEnabled(ren.r);
-    SDL_RenderGetClipRect(ren.r, &old);
-    SDL_Rect rc = {x, y, w, h};
-    if (had) {
-        SDL_Rect inter;
-        if (!SDL_IntersectRect(&rc, &old, &inter)) return;
-        rc = inter;
+    for (int i = 0; i < nhatch_tiles; i++)
+        if (hatch_tiles[i].tex) SDL_DestroyTexture(hatch_tiles[i].tex);
+    nhatch_tiles = 0;
+}
+
+static bool hatch_pixel(enum pattern pat, int x, int y, int step)
+{
+    int mx = ((x % step) + step) % step, my = ((y % step) + step) % step;
+    switch (pat) {
+    case PAT_DIAG: return (x + y) % step == 0;
+    case PAT_BACKDIAG: return ((x - y) % step + step) % step == 0;
+    case PAT_CROSS: return (x + y) % step == 0 || ((x - y) % step + step) % step == 0;
+    case PAT_HORIZ: return my == step / 2;
+    case PAT_VERT: return mx == 0;
+    case PAT_GRID: return my == step / 2 || mx == 0;
+    case PAT_DOTS: {
+        int d = step > 6 ? 2 : 1, row = (y / step) % 2;
+        int ox = ((x + row * step / 2) % step + step) % step;
+        return my >= step / 2 && my < step / 2 + d && ox < d;
     }
-    SDL_RenderSetClipRect(ren.r, &rc);
-    set_color(c);
+    default: return false;
+    }
+}
+
+static SDL_Texture *hatch_tile(enum pattern pat, rgba c, int *size)
+{
+    for (int i = 0; i < nhatch_tiles; i++)
+        if (hatch_tiles[i].pat == pat && memcmp(&hatch_tiles[i].c, &c, sizeof(c)) == 0) {
+            *size = hatch_tiles[i].size;
+            return hatch_tiles[i].tex;
+        }
+    if (nhatch_tiles == HATCH_TILES) hatch_tiles_clear();
     int step = ren_px(6);
     if (step < 4) step = 4;
-    switch (pat) {
-    case PAT_DIAG:
-    case PAT_BACKDIAG:
-    case PAT_CROSS: {
-        int start = ((x - h) / step - 1) * step;
-        for (int sx = start; sx < x + w + h; sx += step) {
-            if (pat != PAT_BACKDIAG) SDL_RenderDrawLine(ren.r, sx, y + h, sx + h, y);
-            if (pat != PAT_DIAG) SDL_RenderDrawLine(ren.r, sx, y, sx + h, y + h);
+    int n = step * 8; /* a multiple of every pattern's period (dots: 2 steps) */
+    SDL_Surface *sf = SDL_CreateRGBSurfaceWithFormat(0, n, n, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!sf) return NULL;
+    uint32_t on = SDL_MapRGBA(sf->format, c.r, c.g, c.b, c.a), off = SDL_MapRGBA(sf->format, 0, 0, 0, 0);
+    for (int y = 0; y < n; y++) {
+        uint32_t *row = (uint32_t *)((uint8_t *)sf->pixels + (size_t)y * sf->pitch);
+        for (int x = 0; x < n; x++)
+            row[x] = hatch_pixel(pat, x, y, step) ? on : off;
+    }
+    SDL_Texture *tex = SDL_CreateTextureFromSurface(ren.r, sf);
+    SDL_FreeSurface(sf);
+    if (!tex) return NULL;
+    SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND);
+    hatch_tiles[nhatch_tiles].pat = (uint8_t)pat;
+    hatch_tiles[nhatch_tiles].c = c;
+    hatch_tiles[nhatch_tiles].tex = tex;
+    hatch_tiles[nhatch_tiles].size = n;
+    nhatch_tiles++;
+    *size = n;
+    return tex;
+}
+
+void ren_hatch(int x, int y, int w, int h, enum pattern pat, rgba c)
+{
+    if (pat == PAT_NONE || pat >= PAT__COUNT || w <= 0 || h <= 0) return;
+    int n = 0;
+    SDL_Texture *tex = hatch_tile(pat, c, &n);
+    if (!tex || n <= 0) return;
+    for (int ty = y; ty < y + h;) {
+        int sy = ((ty % n) + n) % n, hh = n - sy;
+        if (hh > y + h - ty) hh = y + h - ty;
+        for (int tx = x; tx < x + w;) {
+            int sx = ((tx % n) + n) % n, ww = n - sx;
+            if (ww > x + w - tx) ww = x + w - tx;
+            SDL_Rect src = {sx, sy, ww, hh}, dst = {tx, ty, ww, hh};
+            SDL_RenderCopy(ren.r, tex, &src, &dst);
+            tx += ww;
         }
-        break;
+        ty += hh;
     }
-    case PAT_HORIZ:
-        for (int sy = (y / step) * step + step / 2; sy < y + h; sy += step)
-            SDL_RenderDrawLine(ren.r, x, sy, x + w, sy);
-        break;
-    case PAT_VERT:
-        for (int sx = (x / step) * step; sx < x + w; sx += step)
-            SDL_RenderDrawLine(ren.r, sx, y, sx, y + h);
-        break;
-    case PAT_GRID:
-        for (int sy = (y / step) * step + step / 2; sy < y + h; sy += step)
-            SDL_RenderDrawLine(ren.r, x, sy, x + w, sy);
-        for (int sx = (x / step) * step; sx < x + w; sx += step)
-            SDL_RenderDrawLine(ren.r, sx, y, sx, y + h);
-        break;
-    case PAT_DOTS: {
-        int d = step > 6 ? 2 : 1;
-        for (int sy = (y / step) * step + step / 2; sy < y + h; sy += step)
-            for (int sx = (x / step) * step + ((sy / step) % 2) * step / 2; sx < x + w; sx += step) {
-                SDL_Rect dot = {sx, sy, d, d};
-                SDL_RenderFillRect(ren.r, &dot);
-            }
-        break;
-    }
-    default:
-        break;
-    }
-    if (had)
-        SDL_RenderSetClipRect(ren.r, &old);
-    else
-        SDL_RenderSetClipRect(ren.r, NULL);
 }
 
 void ren_clip(int x, int y, int w, int h)
@@ -337,11 +434,49 @@ int ren_text(enum font_id font, int x, int y, const char *text, rgba c)
     return e->w;
 }
 
+/* Widths are asked for every label of every frame (fitting, centring): cache them like the
+ * textures, in a table emptied when full. */
+#define WIDTH_SLOTS 4096
+static struct {
+    uint64_t hash;
+    char *text;
+    uint8_t font;
+    int w;
+} widths[WIDTH_SLOTS];
+static int nwidths;
+
+static void widths_clear(void)
+{
+    for (int i = 0; i < WIDTH_SLOTS; i++) {
+        free(widths[i].text);
+        widths[i].text = NULL;
+    }
+    nwidths = 0;
+}
+
 int ren_text_width(enum font_id font, const char *text)
 {
     if (!text || !*text || !ren.fonts[font]) return 0;
-    int w = 0, h = 0;
-    if (TTF_SizeUTF8(ren.fonts[font], text, &w, &h) != 0) return 0;
+    uint64_t h = text_hash(font, (rgba){0, 0, 0, 0}, text);
+    size_t slot = h % WIDTH_SLOTS;
+    for (int probe = 0; probe < 64 && widths[slot].text; probe++) {
+        if (widths[slot].hash == h && widths[slot].font == font && strcmp(widths[slot].text, text) == 0)
+            return widths[slot].w;
+        slot = (slot + 1) % WIDTH_SLOTS;
+    }
+    int w = 0, hh = 0;
+    if (TTF_SizeUTF8(ren.fonts[font], text, &w, &hh) != 0) return 0;
+    if (nwidths >= WIDTH_SLOTS * 3 / 4) widths_clear();
+    slot = h % WIDTH_SLOTS;
+    while (widths[slot].text)
+        slot = (slot + 1) % WIDTH_SLOTS;
+    widths[slot].text = strdup(text);
+    if (widths[slot].text) {
+        widths[slot].hash = h;
+        widths[slot].font = (uint8_t)font;
+        widths[slot].w = w;
+        nwidths++;
+    }
     return w;
 }
 

@@ -47,6 +47,10 @@ void ren_free(void);
 float ren_scale(void);
 int ren_px(float logical); /* logical pixels -> output pixels at the current scale */
 void ren_rect(int x, int y, int w, int h, rgba c);
+/* Opaque rectangles collected per colour and drawn at ren_batch_flush (same look, far fewer
+ * render calls); flush before drawing anything that must appear above them. */
+void ren_batch_rect(int x, int y, int w, int h, rgba c);
+void ren_batch_flush(void);
 void ren_rect_outline(int x, int y, int w, int h, rgba c);
 void ren_line(int x0, int y0, int x1, int y1, rgba c);
 void ren_thick_line(float x0, float y0, float x1, float y1, float width, rgba c);
@@ -127,6 +131,10 @@ struct track {
     size_t n;
     const void *ctx;
     void (*get)(const void *ctx, size_t i, cvz_ns *t0, cvz_ns *t1, uint32_t *key);
+    /* the items' array when each starts with `cvz_ns t0, t1` (spans, CPU runs): the searches
+     * then read times directly instead of calling get() */
+    const void *base;
+    size_t stride;
 };
 typedef void (*track_paint_fn)(void *ud, int x0, int x1, uint32_t key);
 /* Paints runs of pixel columns of the timeline area with the dominant key of each column. */
