@@ -688,6 +688,154 @@ static void test_absurd(void)
     cvz_trace_free(tr);
 }
 
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) buf[n] = '\0';
+    *len = (size_t)n;
+    return buf;
+}
+
+static bool same_span(const struct cvz_span *x, const struct cvz_span *y)
+{
+    return x->t0 == y->t0 && x->t1 == y->t1 && x->state == y->state && x->reason == y->reason &&
+           x->cpu == y->cpu && x->obj == y->obj && x->target == y->target;
+}
+
+static bool same_hold(const struct cvz_hold *x, const struct cvz_hold *y)
+{
+    return x->t_req == y->t_req && x->t_acq == y->t_acq && x->t_rel == y->t_rel &&
+           x->thread == y->thread && x->result == y->result && x->mode == y->mode &&
+           x->depth == y->depth && x->count == y->count;
+}
+
+/* field by field: structs have padding */
+static bool same_model(const struct cvz_trace *a, const struct cvz_trace *b)
+{
+    bool same = a->nthreads == b->nthreads && a->nobjects == b->nobjects &&
+                a->nwakes == b->nwakes && a->nmarks == b->nmarks && a->nevents == b->nevents &&
+                a->broken == b->broken && a->nprocs == b->nprocs;
+    for (size_t i = 0; same && i < a->nthreads; i++) {
+        const struct cvz_thread *x = &a->threads[i], *y = &b->threads[i];
+        same = x->nspans == y->nspans && x->tid == y->tid && strcmp(x->name, y->name) == 0;
+        for (size_t k = 0; same && k < x->nspans; k++)
+            same = same_span(&x->spans[k], &y->spans[k]);
+    }
+    for (size_t i = 0; same && i < a->nobjects; i++) {
+        same = a->objects[i].nholds == b->objects[i].nholds &&
+               strcmp(a->objects[i].name, b->objects[i].name) == 0;
+        for (size_t k = 0; same && k < a->objects[i].nholds; k++)
+            same = same_hold(&a->objects[i].holds[k], &b->objects[i].holds[k]);
+    }
+    for (size_t i = 0; same && i < a->nwakes; i++) {
+        const struct cvz_wake *x = &a->wakes[i], *y = &b->wakes[i];
+        same = x->t_from == y->t_from && x->t_to == y->t_to && x->from_thread == y->from_thread &&
+               x->to_thread == y->to_thread && x->kind == y->kind && x->obj == y->obj;
+    }
+    if (!same) fprintf(stderr, "models differ\n");
+    return same;
+}
+
+/* the fast scanner and cJSON must read the same events the same way: every line of a trace
+ * gets an array field (which only cJSON takes) and the models must be identical */
+static void test_fastpath(void)
+{
+    size_t len = 0;
+    char *text = read_all(MODEL_DATA_DIR "/sync_none.json", &len);
+    CHECK(text);
+    if (!text) return;
+    char *slow = malloc(len * 2 + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        slow[n++] = text[i];
+        if (text[i] == '{' && (i == 0 || text[i - 1] == '\n')) {
+            memcpy(slow + n, "\"zz\":[0], ", 10);
+            n += 10;
+        }
+    }
+    struct cvz_trace *fast = cvz_trace_load_buffer(text, len, "fast", NULL);
+    struct cvz_trace *viacjson = cvz_trace_load_buffer(slow, n, "slow", NULL);
+    CHECK(fast && viacjson);
+    if (fast && viacjson) {
+        CHECK(same_model(fast, viacjson));
+        CHECK_EQ(fast->nevents, 73);
+    }
+    cvz_trace_free(fast);
+    cvz_trace_free(viacjson);
+    /* escapes and unicode (cJSON's job) in names */
+    struct cvz_trace *tr = load_str(
+        "[\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":1,\"ts\":0,"
+        "\"args\":{\"name\":\"a\\\"b\\u00e9\"}},\n"
+        "{\"ph\":\"i\",\"name\":\"user.mark\",\"cat\":\"cvz\",\"pid\":1,\"tid\":1,\"ts\":1.0005,"
+        "\"args\":{\"text\":\"tab\\there\"}},\n");
+    CHECK(tr);
+    if (tr) {
+        CHECK(strcmp(tr->threads[0].name, "a\"b\xc3\xa9") == 0);
+        CHECK(tr->nmarks == 1 && strcmp(tr->marks[0].text, "tab\there") == 0);
+        CHECK_EQ(tr->marks[0].t0, 1001); /* 1.0005 us, rounded to the ns */
+        cvz_trace_free(tr);
+    }
+    free(slow);
+    free(text);
+}
+
+/* a big file is parsed by two threads: events, order and reported lines are as with one */
+static void test_two_parsers(void)
+{
+    const size_t nlines = 60000; /* ~6 MB: above the two-parser threshold */
+    size_t cap = nlines * 120 + 64, len = 0;
+    char *buf = malloc(cap);
+    len += (size_t)snprintf(buf + len, cap - len, "[\n");
+    size_t broken_line = 0;
+    for (size_t i = 0; i < nlines; i++) {
+        if (i == nlines * 3 / 4) {
+            broken_line = i + 2;
+            len += (size_t)snprintf(buf + len, cap - len, "{\"ph\":\"i\",\"name\":\"broken\n");
+            continue;
+        }
+        len += (size_t)snprintf(buf + len, cap - len,
+                                "{\"ph\":\"i\",\"name\":\"user.mark\",\"cat\":\"cvz\",\"pid\":1,"
+                                "\"tid\":%d,\"ts\":%zu.%03zu,\"args\":{\"text\":\"m\"}},\n",
+                                1 + (int)(i % 3), i, i % 1000);
+    }
+    CHECK(len > 4u << 20);
+    struct cvz_trace *two = cvz_trace_load_buffer(buf, len, "two", NULL);
+    setenv("CONVIZ_LOAD_THREADS", "1", 1);
+    struct cvz_trace *one = cvz_trace_load_buffer(buf, len, "one", NULL);
+    unsetenv("CONVIZ_LOAD_THREADS");
+    CHECK(one && two);
+    if (one && two) {
+        CHECK_EQ(two->nevents, nlines - 1);
+        CHECK(same_model(one, two));
+        CHECK_EQ(one->nmarks, two->nmarks);
+        bool marks_same = true;
+        for (size_t i = 0; i < one->nmarks && marks_same; i++)
+            marks_same = one->marks[i].t0 == two->marks[i].t0 &&
+                         one->marks[i].thread == two->marks[i].thread;
+        CHECK(marks_same);
+        CHECK(two->ndiags >= 1 && one->ndiags >= 1);
+        if (two->ndiags && one->ndiags) {
+            CHECK_EQ(two->diags[0].line, (long long)broken_line);
+            CHECK_EQ(one->diags[0].line, (long long)broken_line);
+            CHECK_EQ(two->diags[0].offset, one->diags[0].offset);
+        }
+    }
+    cvz_trace_free(one);
+    cvz_trace_free(two);
+    free(buf);
+}
+
 /* docs/trace-format.md has a "### `name`" heading per kind of cvz_events.def, and no other */
 static void test_docs(void)
 {
@@ -731,7 +879,8 @@ static const struct test_case cases[] = {
     {"tables", test_tables},       {"mutex_perf", test_mutex_perf}, {"sync_none", test_sync_none},
     {"lifetimes", test_lifetimes}, {"proc_samples", test_proc_samples}, {"broken", test_broken},
     {"truncated", test_truncated}, {"bad_files", test_bad_files},   {"foreign", test_foreign},
-    {"absurd", test_absurd},       {"docs", test_docs},
+    {"absurd", test_absurd},       {"docs", test_docs},             {"fastpath", test_fastpath},
+    {"two_parsers", test_two_parsers},
 };
 
 int main(int argc, char **argv)
