@@ -1110,6 +1110,32 @@ static void check_py_gil_procs(const struct cvz_trace *t)
     expect(procs_with_work == 2, "two processes did the work (%zu)", procs_with_work);
 }
 
+static void check_py_parallel(const struct cvz_trace *t)
+{
+    /* three "task N done" marks, from three different processes, all alive at one instant */
+    int32_t pids[3];
+    size_t n = 0;
+    for (size_t i = 0; i < t->nmarks && n < 3; i++) {
+        const struct cvz_mark *m = &t->marks[i];
+        if (m->kind == CVZ_MARK_USER && m->text && !strncmp(m->text, "task ", 5))
+            pids[n++] = t->threads[m->thread].pid;
+    }
+    expect(n == 3 && pids[0] != pids[1] && pids[1] != pids[2] && pids[0] != pids[2],
+           "three tasks done in three processes (%zu marks)", n);
+    cvz_ns latest_start = 0, earliest_end = INT64_MAX;
+    size_t workers = 0;
+    for (size_t p = 0; p < t->nprocs; p++) {
+        bool is_worker = false;
+        for (size_t k = 0; k < n; k++)
+            is_worker |= t->procs[p].pid == pids[k];
+        if (!is_worker) continue;
+        workers++;
+        latest_start = t->procs[p].t_start > latest_start ? t->procs[p].t_start : latest_start;
+        earliest_end = t->procs[p].t_end < earliest_end ? t->procs[p].t_end : earliest_end;
+    }
+    expect(workers == 3 && latest_start < earliest_end, "the three processes were alive together");
+}
+
 static void check_py_io_threads(const struct cvz_trace *t)
 {
     size_t sleeping_threads = 0;
@@ -1187,6 +1213,7 @@ static const struct lesson_check {
     {"philosophers", check_philosophers, "18: five philosophers in a wait cycle"},
     {"philosophers-fixed", check_philosophers_fixed, "18: ordered forks: every meal eaten"},
     {"py-states", check_py_states, "1 (CPython): RUNNING, BLOCKED io, BLOCKED sleep"},
+    {"py-parallel", check_py_parallel, "3 (CPython): three tasks at once in three processes"},
     {"py-gil-threads", check_py_gil, "4 (CPython): the GIL is labelled, one holder at a time"},
     {"py-gil-procs", check_py_gil_procs, "4 (CPython): two processes each did the work"},
     {"py-io-threads", check_py_io_threads, "5 (CPython): 10 threads wait on I/O together"},
