@@ -9,6 +9,8 @@ Modes (first argument):
              acquisitions per thread and object, same condvar/thread/process events).
   provider   the provider alone (lttng_emit drives libconviz-lttng.so like the core does),
              with a fork: the child must re-register and log under its own pid.
+  stress     10 waves of 8 threads and 4 forks (lttng_stress) under LTTng output: must finish
+             (no deadlock between liblttng-ust and the wrappers), every process in the CTF.
   nodaemon   no session daemon: CONVIZ_LTTNG=1 must say so and still write the JSON trace.
   sched      import a hand-made CTF trace with kernel sched_switch (make_ctf.py): RUNNING
              slices as expected; a kernel-only trace and a non-trace are refused clearly.
@@ -176,12 +178,14 @@ def conviz_env(base, preload, out_json):
 
 
 def record_session(work, env, run_env, command):
-    """Run `command` under a session enabling conviz:*; returns (CompletedProcess, trace dir)."""
+    """Run `command` under a session enabling conviz:*; returns (CompletedProcess, trace dir).
+    The channel's buffers (8 x 1 MiB per CPU) are large enough that nothing is discarded."""
     sessiond = SessionDaemon(env["HOME"], env)
     try:
         trace = os.path.join(work, "ctf")
         for args in (("create", "conviz-test", "--output=" + trace),
-                     ("enable-event", "-u", "conviz:*"), ("start",)):
+                     ("enable-channel", "-u", "--subbuf-size=1M", "--num-subbuf=8", "cvz"),
+                     ("enable-event", "-u", "-c", "cvz", "conviz:*"), ("start",)):
             if sessiond.lttng(*args).returncode != 0:
                 raise RuntimeError("lttng " + " ".join(args) + " failed")
         run = subprocess.run(command, env=run_env, capture_output=True, text=True,
@@ -291,6 +295,22 @@ def mode_provider(opts, work, env):
     check(len(pids) == 2, "parent and fork child exit under their own pids")
 
 
+def mode_stress(opts, work, env):
+    run_json = os.path.join(work, "run.json")
+    run, trace = record_session(work, env, conviz_env(env, opts.preload, run_json),
+                                [opts.stress])
+    print(run.stdout + run.stderr, end="")
+    check(run.returncode == 0, "lttng_stress finished (exit %d): no deadlock" % run.returncode)
+    ctf = load_babeltrace(trace)
+    starts = {f["pid"] for name, f in ctf if name == "conviz:process_start"}
+    acquiring = {f["pid"] for name, f in ctf if name == "conviz:lock_acquire"}
+    check(len(starts) == 5 and starts <= acquiring,
+          "5 processes (4 fork children), each with lock events (%d, %d)"
+          % (len(starts), len(acquiring)))
+    tids = {f["tid"] for name, f in ctf if name == "conviz:thread_start"}
+    check(len(tids) == 84, "thread_start of the 84 threads (%d)" % len(tids))
+
+
 def mode_nodaemon(opts, work, env):
     n = 100
     run_json = os.path.join(work, "run.json")
@@ -341,12 +361,13 @@ def mode_sched(opts, work, env):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=("roundtrip", "provider", "nodaemon", "sched"))
+    ap.add_argument("mode", choices=("roundtrip", "provider", "stress", "nodaemon", "sched"))
     ap.add_argument("--conviz", help="the conviz command")
     ap.add_argument("--preload", help="libconviz.so")
     ap.add_argument("--lttng-lib", help="libconviz-lttng.so")
     ap.add_argument("--scenario", help="lttng_scenario")
     ap.add_argument("--emit", help="lttng_emit")
+    ap.add_argument("--stress", help="lttng_stress")
     ap.add_argument("--skip", help="skip with this reason (a part is not built)")
     opts = ap.parse_args()
     if opts.skip:
@@ -366,8 +387,8 @@ def main():
     env = dict(os.environ, HOME=home, LTTNG_HOME=home)
     env.pop("LD_PRELOAD", None)
     try:
-        {"roundtrip": mode_roundtrip, "provider": mode_provider, "nodaemon": mode_nodaemon,
-         "sched": mode_sched}[opts.mode](opts, work, env)
+        {"roundtrip": mode_roundtrip, "provider": mode_provider, "stress": mode_stress,
+         "nodaemon": mode_nodaemon, "sched": mode_sched}[opts.mode](opts, work, env)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         failures.append(str(e))
         print("FAIL " + str(e))

@@ -18,7 +18,8 @@
  *  - after process.exit, and once our destructor ran (it runs before liblttng-ust's, which
  *    depends on nothing of ours).
  * Fork: pthread_atfork handlers call liblttng-ust's own fork hooks (what liblttng-ust-fork.so
- * does around fork()), so the child re-registers with the session daemon under its own pid.
+ * does around fork()), so the child re-registers with the session daemon under its own pid;
+ * they are registered after the core's (see the fork section for why the order matters).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -90,9 +91,14 @@ static CVZ_TLS int32_t tl_parent; /* creator's tid, from those records */
 static CVZ_TLS struct cvz_record tl_pending[MAX_PENDING];
 
 /* A fork child's process.start arrives while LTTng is not yet re-registered: held until it is */
-static char g_child_start_args[2048];
-static struct cvz_record g_child_start;
-static bool g_child_start_pending;
+#define MAX_CHILD_HELD 3
+static struct {
+    struct cvz_record rec;
+    char args[4096];
+} g_child_held[MAX_CHILD_HELD];
+static unsigned g_nchild_held;
+static CVZ_TLS uint8_t tl_forking; /* between our prepare and parent/child handlers */
+static atomic_bool g_atfork_registered;
 
 static void emit_now(const struct cvz_record *rec, const char *args_json);
 
@@ -143,10 +149,15 @@ static bool sessiond_alive(void)
 /* ---- fork ------------------------------------------------------------------------------- */
 
 /* LTTng's fork hooks take LTTng's mutexes through conviz's wrappers: the core's guard keeps
- * them out of the JSON trace too.  Our handlers run after the core's prepare handler and before
- * its child handler (pthread_atfork order: cvz_lttng_init runs inside the core's constructor,
- * before the core registers its own), so in the child LTTng is re-registered before the core
- * starts the child's trace.  Resolved at run time: the core is whoever preloaded us. */
+ * them out of the JSON trace too.  Order matters: in the child, liblttng-ust's after-fork hook
+ * starts new listener threads, which pass through the wrappers, so the core must have set up
+ * the child's own trace before (its atfork child handler drops the parent's ring mapping: a
+ * thread writing to it then crashes, seen here).  pthread_atfork runs child handlers in
+ * registration order, and cvz_lttng_init runs inside the core's constructor before the core
+ * registers its handlers, so ours are registered later, at the first event that is not part
+ * of the process start (see register_fork_hooks).  The core's child handler then writes the
+ * child's process_name/process.start while LTTng is not re-registered: they are held and
+ * emitted from our child handler.  Resolved at run time: the core is whoever loaded us. */
 static bool (*core_enter)(void);
 static void (*core_leave)(void);
 static CVZ_TLS uint8_t tl_fork_entered;
@@ -154,6 +165,8 @@ static CVZ_TLS uint8_t tl_fork_entered;
 static void fork_prepare(void)
 {
     tl_busy++;
+    tl_forking = 1;
+    g_nchild_held = 0;
     tl_fork_entered = core_enter && core_enter();
     lttng_ust_before_fork(&g_fork_sigset);
 }
@@ -162,6 +175,7 @@ static void fork_leave(void)
 {
     if (tl_fork_entered && core_leave) core_leave();
     tl_fork_entered = 0;
+    tl_forking = 0;
 }
 
 static void fork_parent(void)
@@ -179,10 +193,24 @@ static void fork_child(void)
     lttng_ust_after_fork_child(&g_fork_sigset); /* re-registers, as liblttng-ust-fork does */
     fork_leave();
     tl_busy--;
-    if (g_child_start_pending) {
-        g_child_start_pending = false;
-        emit_now(&g_child_start, g_child_start_args);
-    }
+    for (unsigned i = 0; i < g_nchild_held; i++)
+        emit_now(&g_child_held[i].rec, g_child_held[i].args);
+    g_nchild_held = 0;
+}
+
+/* A string event the core writes in a fork child before our child handler ran. */
+static void hold_for_child(const struct cvz_record *rec, const char *args_json)
+{
+    if (!args_json || g_nchild_held >= MAX_CHILD_HELD) return;
+    g_child_held[g_nchild_held].rec = *rec;
+    snprintf(g_child_held[g_nchild_held].args, sizeof(g_child_held[0].args), "%s", args_json);
+    g_nchild_held++;
+}
+
+static void register_fork_hooks(void)
+{
+    if (!atomic_exchange(&g_atfork_registered, true))
+        pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 /* ---- init / fini ------------------------------------------------------------------------- */
@@ -201,7 +229,7 @@ CVZ_EXPORT bool cvz_lttng_init(void)
     }
     core_enter = (bool (*)(void))dlsym(RTLD_DEFAULT, "cvz_enter");
     core_leave = (void (*)(void))dlsym(RTLD_DEFAULT, "cvz_leave");
-    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    if (!core_enter) register_fork_hooks(); /* no core (a test driver): nothing to wait for */
     g_init_result = true;
     atomic_store(&g_on, true);
     return true;
@@ -557,15 +585,15 @@ static bool args_name_is_ust(const char *args_json)
 CVZ_EXPORT void cvz_lttng_emit(const struct cvz_record *rec, const char *args_json)
 {
     if (!rec || tl_busy || !atomic_load_explicit(&g_on, memory_order_relaxed)) {
-        /* A fork child's first event, while LTTng is not re-registered yet: keep it. */
-        if (rec && tl_busy && rec->kind == CVZ_EV_PROCESS_START && args_json &&
-            atomic_load(&g_on) && !g_child_start_pending) {
-            g_child_start = *rec;
-            snprintf(g_child_start_args, sizeof(g_child_start_args), "%s", args_json);
-            g_child_start_pending = true;
-        }
+        if (rec && tl_forking && atomic_load(&g_on)) hold_for_child(rec, args_json);
         return;
     }
+    /* The core's constructor writes only the process start before registering its fork
+     * handlers: anything else means they are there, and ours can follow. */
+    if (__builtin_expect(!atomic_load_explicit(&g_atfork_registered, memory_order_relaxed), 0) &&
+        rec->kind != CVZ_EV_PROCESS_NAME && rec->kind != CVZ_EV_PROCESS_START &&
+        rec->kind != CVZ_EV_THREAD_NAME)
+        register_fork_hooks();
     if (tl_class == TC_SKIP) return;
     tl_busy++;
     if (tl_class == TC_UNKNOWN) {
