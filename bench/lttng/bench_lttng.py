@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench_lttng - uncontended lock+unlock pair cost, side by side in one run: plain, conviz
-writing JSON, conviz writing JSON and LTTng (a session with conviz:* active), conviz writing
-LTTng only.  Generated into build/bin by bench/lttng/CMakeLists.txt (paths filled in).
+writing JSON, conviz with LTTng output but the session stopped (tracepoints disabled), conviz
+writing JSON and LTTng (a session with conviz:* active), conviz writing LTTng only.  Generated into build/bin by bench/lttng/CMakeLists.txt (paths filled in).
 
 As root it runs in a private mount namespace with its own lttng-sessiond (as the tests do);
 the daemon is stopped at the end.  Usage: bench_lttng [PAIRS]
@@ -28,7 +28,7 @@ def run(env, pairs):
 
 
 def main():
-    pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
+    pairs = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
     if os.geteuid() == 0 and os.environ.get("CVZ_BENCH_NS") != "1" and shutil.which("unshare"):
         env = dict(os.environ, CVZ_BENCH_NS="1")
         rc = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable]
@@ -44,8 +44,9 @@ def main():
     base = dict(os.environ, HOME=work, LTTNG_HOME=work, CONVIZ_QUIET="1")
     base.pop("LD_PRELOAD", None)
     json_out = os.path.join(work, "bench.json")
-    rows = [("plain", dict(base))]
-    rows.append(("conviz JSON", dict(base, LD_PRELOAD=PRELOAD, CONVIZ_OUT=json_out)))
+    # (name, environment, LTTng session started?)
+    rows = [("plain", dict(base), None)]
+    rows.append(("conviz JSON", dict(base, LD_PRELOAD=PRELOAD, CONVIZ_OUT=json_out), None))
     sessiond = None
     note = ""
     if not HAVE_LTTNG_LIB:
@@ -65,18 +66,21 @@ def main():
                 break
             time.sleep(0.1)
         lttng("create", "bench", "--output=" + os.path.join(work, "ctf"))
-        lttng("enable-channel", "-u", "--subbuf-size=4M", "--num-subbuf=4", "big")
+        lttng("enable-channel", "-u", "--subbuf-size=4M", "--num-subbuf=8", "big")
         lttng("enable-event", "-u", "-c", "big", "conviz:*")
-        lttng("start")
-        rows.append(("conviz JSON+LTTng", dict(base, LD_PRELOAD=PRELOAD, CONVIZ_OUT=json_out,
-                                               CONVIZ_LTTNG="1")))
-        rows.append(("conviz LTTng only", dict(base, LD_PRELOAD=PRELOAD, CONVIZ_OUT=json_out,
-                                               CONVIZ_LTTNG="only")))
+        both = dict(base, LD_PRELOAD=PRELOAD, CONVIZ_OUT=json_out, CONVIZ_LTTNG="1")
+        rows.append(("JSON+LTTng, stopped", both, False))
+        rows.append(("conviz JSON+LTTng", both, True))
+        rows.append(("conviz LTTng only", dict(both, CONVIZ_LTTNG="only"), True))
     try:
         # the modes interleaved, 3 times, best of each: a busy moment hits all modes alike
-        best = {name: (None, "") for name, _ in rows}
+        best = {name: (None, "") for name, _, _ in rows}
+        started = False
         for _ in range(3):
-            for name, env in rows:
+            for name, env, active in rows:
+                if active is not None and active != started:
+                    lttng("start" if active else "stop")
+                    started = active
                 if os.path.exists(json_out):
                     os.unlink(json_out)
                 ns, err = run(env, pairs)
@@ -84,8 +88,10 @@ def main():
                     best[name] = (ns, err)
                 elif best[name][0] is None:
                     best[name] = (None, err)
-        results = [(name,) + best[name] for name, _ in rows]
+        results = [(name,) + best[name] for name, _, _ in rows]
         if sessiond:
+            if not started:
+                lttng("start")
             stop = subprocess.run(["lttng", "stop", "bench"], env=base, capture_output=True,
                                   text=True)
             lost = [l for l in (stop.stdout + stop.stderr).splitlines() if "discarded" in l]
@@ -103,12 +109,12 @@ def main():
     plain = results[0][1]
     print("uncontended pthread_mutex_lock+unlock pair, best of 3 runs x 25 rounds x %d pairs"
           % pairs)
-    print("  %-20s %12s %10s" % ("mode", "ns/pair", "vs plain"))
+    print("  %-22s %10s %10s" % ("mode", "ns/pair", "vs plain"))
     for name, ns, err in results:
         if ns is None:
-            print("  %-20s %12s   (%s)" % (name, "failed", err[:60]))
+            print("  %-22s %10s   (%s)" % (name, "failed", err[:60]))
         else:
-            print("  %-20s %12.1f %9.1fx" % (name, ns, ns / plain if plain else 0))
+            print("  %-22s %10.1f %9.1fx" % (name, ns, ns / plain if plain else 0))
     if note:
         print("  " + note)
     return 0
