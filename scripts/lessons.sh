@@ -120,8 +120,15 @@ while IFS='|' read -r name checkname command caption view_options; do
     failed=$((failed + 1))
   fi
   if [ "$mode" != test ] && [ -z "${LESSONS_NO_PNG:-}" ] && [ -x "$viewer" ]; then
+    # CPython pictures start where the lesson does, after the interpreter's imports
+    from=()
+    case "$name" in
+      *-py-*)
+        offset=$("$check" --mark-offset "$trace" "imports done" 2>/dev/null) &&
+          from=(--from "$((offset > 5000000 ? offset - 5000000 : 0))") ;;
+    esac
     SDL_VIDEODRIVER=offscreen "$viewer" "$trace" --png "$root/docs/img/lesson-$name.png" \
-      --size 1280x720 --caption "$caption" ${view_options:-} >/dev/null 2>"$out_dir/$name.view.log" ||
+      --size 1280x720 --caption "$caption" "${from[@]}" ${view_options:-} >/dev/null 2>"$out_dir/$name.view.log" ||
       echo "lessons: $name: the viewer could not draw the picture (see $out_dir/$name.view.log)" >&2
   fi
   [ "$mode" = test ] || rm -f "$out_dir/$name.log" "$out_dir/$name.view.log"

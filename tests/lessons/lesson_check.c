@@ -1260,11 +1260,29 @@ static int dump_spans(const char *path, const char *name)
     return found ? 0 : 1;
 }
 
+/* --mark-offset TRACE TEXT: nanoseconds from the trace start to the first mark starting with
+ * TEXT (scripts/lessons.sh starts CPython pictures after the interpreter's imports). */
+static int mark_offset(const char *path, const char *text)
+{
+    char *err = NULL;
+    struct cvz_trace *t = cvz_trace_load(path, &err);
+    if (!t) {
+        fprintf(stderr, "lesson-check: cannot load %s: %s\n", path, err ? err : "unknown error");
+        free(err);
+        return 2;
+    }
+    const struct cvz_mark *m = mark_with(t, text);
+    if (m) printf("%" PRId64 "\n", (int64_t)(m->t0 - t->t_min));
+    cvz_trace_free(t);
+    return m ? 0 : 1;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: lesson-check LESSON TRACE\n"
                  "       lesson-check --list\n"
                  "       lesson-check --spans TRACE THREAD_NAME   (print a thread's states)\n"
+                 "       lesson-check --mark-offset TRACE TEXT    (ns from the start to a mark)\n"
                  "Load a recorded lesson trace and check the property the lesson teaches.\n"
                  "Prints ok/FAIL/skip per property; exit 0 when all hold, 1 when one fails,\n"
                  "2 on bad usage or an unreadable trace.  Lessons:\n");
@@ -1284,6 +1302,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc == 4 && !strcmp(argv[1], "--spans")) return dump_spans(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "--mark-offset")) return mark_offset(argv[2], argv[3]);
     if (argc != 3) {
         usage(stderr);
         return 2;
