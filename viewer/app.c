@@ -31,9 +31,10 @@ bool app_init(struct app *app, struct cvz_trace *trace, int width, int height, f
     app->cpu_hidden = xcalloc((size_t)nc, sizeof(bool));
     app->thread_lane = xcalloc(nt, sizeof(int32_t));
     app->obj_max_hold = xcalloc(no, sizeof(cvz_ns));
+    app->obj_rows = xcalloc(no, sizeof(uint8_t));
     if (!app->thread_order || !app->object_order || !app->cpu_order || !app->proc_collapsed ||
         !app->thread_hidden || !app->object_hidden || !app->cpu_hidden || !app->thread_lane ||
-        !app->obj_max_hold)
+        !app->obj_max_hold || !app->obj_rows)
         return false;
     for (size_t i = 0; i < nt; i++)
         app->thread_order[i] = (int32_t)i;
@@ -54,6 +55,7 @@ bool app_init(struct app *app, struct cvz_trace *trace, int width, int height, f
             cvz_ns end = h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? trace->t_max : h->t_acq);
             if (end - h->t_req > app->obj_max_hold[i]) app->obj_max_hold[i] = end - h->t_req;
         }
+        app->obj_rows[i] = (uint8_t)object_rows(trace, (int32_t)i);
     }
     app->show_cpus = true;
     app->show_locks = true;
@@ -88,6 +90,7 @@ void app_free(struct app *app)
     free(app->cpu_hidden);
     free(app->thread_lane);
     free(app->obj_max_hold);
+    free(app->obj_rows);
     stats_invalidate(app);
     memset(app, 0, sizeof(*app));
 }

@@ -155,6 +155,7 @@ size_t track_lower(const struct track *tr, size_t from, cvz_ns t)
 }
 
 #define COL_EXACT_SPANS 12
+#define KEY_ACCENT 0x80000000u
 #define COL_SAMPLES 6
 
 struct run_state {
@@ -224,14 +225,18 @@ static uint32_t column_dominant(const struct track *tr, size_t i, cvz_ns ta, cvz
     }
     uint32_t best = 0;
     cvz_ns best_w = -1;
+    bool accent = false;
     for (int k = 0; k < nk; k++) {
-        /* an unknown gap loses ties against something known */
-        cvz_ns w = keys[k] ? weight[k] : weight[k] / 2;
+        /* a gap (no information, an idle CPU) wins only when it covers most of the column */
+        cvz_ns w = keys[k] ? weight[k] : weight[k] / 4;
         if (w > best_w) {
             best_w = w;
             best = keys[k];
         }
+        accent |= keys[k] >= tr->accent_lo && keys[k] <= tr->accent_hi;
     }
+    /* a short run inside a long wait is flagged, so the lane can still show that it ran */
+    if (accent && !(best >= tr->accent_lo && best <= tr->accent_hi)) best |= KEY_ACCENT;
     return best;
 }
 
@@ -276,7 +281,7 @@ void track_columns(const struct track *tr, const struct view *v, track_paint_fn 
 
 static uint32_t span_key(const struct cvz_span *s)
 {
-    if (s->state == CVZ_ST_UNKNOWN || s->state >= CVZ_ST__COUNT) return 0;
+    if (s->state >= CVZ_ST__COUNT) return 0;
     return 1u + (uint32_t)s->state * 16u + (s->reason < CVZ_R__COUNT ? s->reason : CVZ_R_OTHER);
 }
 
@@ -298,14 +303,16 @@ static void cpu_get(const void *ctx, size_t i, cvz_ns *t0, cvz_ns *t1, uint32_t 
 
 static struct track thread_track(const struct cvz_thread *th)
 {
+    /* accent: RUNNING keys (1 + state * 16 + reason) */
     return (struct track){th->spans ? th->nspans : 0, th, thread_get, th->spans,
-                          sizeof(struct cvz_span)};
+                          sizeof(struct cvz_span), 1u + CVZ_ST_RUNNING * 16u,
+                          1u + CVZ_ST_RUNNING * 16u + 15u};
 }
 
 static struct track cpu_track(const struct cvz_cpu *cpu)
 {
     return (struct track){cpu->runs ? cpu->nruns : 0, cpu, cpu_get, cpu->runs,
-                          sizeof(struct cvz_cpu_run)};
+                          sizeof(struct cvz_cpu_run), 1, 0};
 }
 
 /* ==== lane classes ========================================================================= */
@@ -339,7 +346,10 @@ static void header_label(const struct app *app, const struct lane *lane, char *b
             contended += tr->objects[i].contended;
             used += tr->objects[i].nholds > 0;
         }
-        snprintf(buf, len, "Locks (%zu of %zu contended)", contended, used);
+        if (!contended && !app->all_locks)
+            snprintf(buf, len, "Locks: none contended (l: all %zu)", used);
+        else
+            snprintf(buf, len, "Locks (%zu of %zu contended)", contended, used);
     }
 }
 
@@ -383,6 +393,7 @@ static void profile_paint(void *ud, int x0, int x1, uint32_t key)
     if (pr->keys)
         for (int x = x0; x < x1; x++)
             pr->keys[x - x_base] = key;
+    key &= ~KEY_ACCENT;
     int state = (int)((key - 1) / 16);
     float *row = state == CVZ_ST_RUNNING ? prof.running : state == CVZ_ST_READY ? prof.ready : NULL;
     if (!row) return;
@@ -523,6 +534,7 @@ static void cpu_label(const struct app *app, const struct lane *lane, char *buf,
 static void cpu_paint(void *ud, int x0, int x1, uint32_t key)
 {
     struct paint_ctx *pc = ud;
+    key &= ~KEY_ACCENT;
     ren_batch_rect(x0, pc->y, x1 - x0, pc->h, thread_color((int32_t)key - 1));
 }
 
@@ -674,9 +686,16 @@ static void thread_label(const struct app *app, const struct lane *lane, char *b
 static void thread_paint(void *ud, int x0, int x1, uint32_t key)
 {
     struct paint_ctx *pc = ud;
+    bool ran = key & KEY_ACCENT;
+    key &= ~KEY_ACCENT;
     int state = (int)((key - 1) / 16), reason = (int)((key - 1) % 16);
     rgba c = state_color(state, reason);
-    ren_batch_rect(x0, pc->y, x1 - x0, pc->h, c);
+    if (state == CVZ_ST_UNKNOWN) /* alive, state unknown (no scheduler record): a thin line */
+        ren_batch_rect(x0, pc->y + pc->h / 2 - 1, x1 - x0, 3, c);
+    else
+        ren_batch_rect(x0, pc->y, x1 - x0, pc->h, c);
+    /* it also ran in these columns, too briefly to win them: a green stripe on top */
+    if (ran) ren_batch_rect(x0, pc->y, x1 - x0, pc->h / 3 > 2 ? pc->h / 3 : 2, col_running);
     /* patterns need a few pixels to be seen; they are drawn after the colours */
     enum pattern pat = state_pattern(state, reason);
     if (pat != PAT_NONE && x1 - x0 >= 4 && pc->nhatch < HATCH_MAX)
@@ -921,7 +940,40 @@ static size_t holds_lower(const struct cvz_object *o, cvz_ns t)
     return lo;
 }
 
-#define LOCK_SUBROWS 3
+#define LOCK_SUBROWS 4
+
+/* The first row free at `start` (the last one when all are taken), which then ends at `end`. */
+static int subrow(cvz_ns *ends, cvz_ns start, cvz_ns end)
+{
+    int r = 0;
+    while (r < LOCK_SUBROWS - 1 && ends[r] > start)
+        r++;
+    ends[r] = end;
+    return r;
+}
+
+/* How many holder and waiter rows an object ever needs (for its lane's height). */
+int object_rows(const struct cvz_trace *tr, int32_t obj)
+{
+    const struct cvz_object *o = &tr->objects[obj];
+    cvz_ns wait_end[LOCK_SUBROWS], hold_end[LOCK_SUBROWS];
+    for (int r = 0; r < LOCK_SUBROWS; r++)
+        wait_end[r] = hold_end[r] = INT64_MIN;
+    int wait_rows = 0, hold_rows = 1;
+    for (size_t k = 0; k < o->nholds; k++) {
+        const struct cvz_hold *h = &o->holds[k];
+        cvz_ns rel = h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? tr->t_max : h->t_acq);
+        if (h->t_acq > h->t_req) {
+            int r = subrow(wait_end, h->t_req, h->t_acq);
+            if (r + 1 > wait_rows) wait_rows = r + 1;
+        }
+        if (h->result == CVZ_ACQ_OK) {
+            int r = subrow(hold_end, h->t_acq, rel);
+            if (r + 1 > hold_rows) hold_rows = r + 1;
+        }
+    }
+    return hold_rows + (wait_rows ? wait_rows : 1);
+}
 
 static void lock_draw(struct app *app, const struct lane *lane, int y)
 {
@@ -963,42 +1015,47 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
         ren_batch_flush();
         return;
     }
-    /* waiters get sub-rows in arrival order; first count how many rows this view needs, so
-     * that one waiter at a time fills the whole waiting row */
-    cvz_ns wait_end[LOCK_SUBROWS] = {0}, read_end[LOCK_SUBROWS] = {0};
-    int rows_used = 1;
-    for (size_t k = a; k < b; k++) {
-        const struct cvz_hold *h = &o->holds[k];
-        if (h->t_acq <= h->t_req) continue;
-        int r = 0;
-        while (r < LOCK_SUBROWS - 1 && wait_end[r] > h->t_req)
-            r++;
-        wait_end[r] = h->t_acq;
-        if (r + 1 > rows_used) rows_used = r + 1;
+    /* holders and waiters get sub-rows (waiters in arrival order); first count how many rows
+     * this view needs, so that one holder or waiter at a time fills its whole area */
+    cvz_ns wait_end[LOCK_SUBROWS], hold_end[LOCK_SUBROWS];
+    int wait_rows = 0, hold_rows = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int r = 0; r < LOCK_SUBROWS; r++)
+            wait_end[r] = hold_end[r] = INT64_MIN;
+        for (size_t k = a; k < b && pass == 0; k++) {
+            const struct cvz_hold *h = &o->holds[k];
+            cvz_ns rel = h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? tr->t_max : h->t_acq);
+            if (h->t_acq > h->t_req) {
+                int r = subrow(wait_end, h->t_req, h->t_acq);
+                if (r + 1 > wait_rows) wait_rows = r + 1;
+            }
+            if (h->result == CVZ_ACQ_OK) {
+                int r = subrow(hold_end, h->t_acq, rel);
+                if (r + 1 > hold_rows) hold_rows = r + 1;
+            }
+        }
     }
-    memset(wait_end, 0, sizeof(wait_end));
-    int sh = wait_h / rows_used;
-    int last_label_x = -100000, last_count = INT32_MIN;
+    int area = lane->h - 2 * pad;
+    hold_h = wait_rows ? area / 2 : area * 2 / 3;
+    wait_y = hold_y + hold_h + 1;
+    wait_h = area - hold_h - 1;
+    int wsh = wait_h / (wait_rows ? wait_rows : 1), hsh = hold_h / hold_rows;
     int fh = ren_font_height(FONT_SMALL);
     for (size_t k = a; k < b; k++) {
         const struct cvz_hold *h = &o->holds[k];
         cvz_ns rel = h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? tr->t_max : h->t_acq);
         rgba tc = thread_color(h->thread);
+        const struct cvz_thread *th =
+            h->thread >= 0 && (size_t)h->thread < tr->nthreads ? &tr->threads[h->thread] : NULL;
         if (h->t_acq > h->t_req) { /* waiting */
-            int r = 0;
-            while (r < LOCK_SUBROWS - 1 && wait_end[r] > h->t_req)
-                r++;
-            wait_end[r] = h->t_acq;
+            int r = subrow(wait_end, h->t_req, h->t_acq);
             double xa = view_t_to_x(v, h->t_req), xb = view_t_to_x(v, h->t_acq);
             int xi = (int)floor(xa), wi = (int)ceil(xb) - xi;
             if (wi < 1) wi = 1;
-            int ry = wait_y + r * sh, rh = sh > 1 ? sh - 1 : 1;
+            int ry = wait_y + r * wsh, rh = wsh > 1 ? wsh - 1 : 1;
             ren_rect(xi, ry, wi, rh, tc);
             ren_hatch(xi, ry, wi, rh, PAT_DIAG, hatch_color(tc));
             if (wi >= ren_px(60) && rh >= fh) {
-                const struct cvz_thread *th = h->thread >= 0 && (size_t)h->thread < tr->nthreads
-                                                  ? &tr->threads[h->thread]
-                                                  : NULL;
                 char text[96];
                 snprintf(text, sizeof(text), "%s waits", th && th->name ? th->name : "?");
                 int xs = xi < v->x0 ? v->x0 : xi;
@@ -1011,35 +1068,22 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
             ren_rect(xt, wait_y, ren_px(2), wait_h, COL_CURSOR);
             continue;
         }
+        int r = subrow(hold_end, h->t_acq, rel);
         double xa = view_t_to_x(v, h->t_acq), xb = view_t_to_x(v, rel);
         int xi = (int)floor(xa), wi = (int)ceil(xb) - xi;
         if (wi < 1) wi = 1;
-        int ry = hold_y, rh = hold_h;
-        if (h->mode == 'r') { /* rwlock readers overlap: one sub-row each */
-            int r = 0;
-            while (r < LOCK_SUBROWS - 1 && read_end[r] > h->t_acq)
-                r++;
-            read_end[r] = rel;
-            rh = hold_h / LOCK_SUBROWS;
-            ry = hold_y + r * rh;
-        }
+        int ry = hold_y + r * hsh, rh = hsh;
         ren_rect(xi, ry, wi, rh > 1 ? rh - 1 : 1, tc);
         if (wi >= ren_px(30) && rh >= fh) {
-            const struct cvz_thread *th =
-                h->thread >= 0 && (size_t)h->thread < tr->nthreads ? &tr->threads[h->thread] : NULL;
             char text[96];
-            snprintf(text, sizeof(text), "%s%s", h->mode == 'r' ? "R " : "",
-                     th && th->name ? th->name : "?");
+            if (o->kind == CVZ_OBJ_SEM && h->count >= 0) /* the value after this acquisition */
+                snprintf(text, sizeof(text), "%s =%d", th && th->name ? th->name : "?", h->count);
+            else
+                snprintf(text, sizeof(text), "%s%s", h->mode == 'r' ? "R " : "",
+                         th && th->name ? th->name : "?");
             int xs = xi < v->x0 ? v->x0 : xi;
             ren_text_fit(FONT_SMALL, xs + ren_px(2), ry + (rh - fh) / 2, xi + wi - xs - ren_px(4),
                          text, text_on(tc));
-        }
-        if (o->kind == CVZ_OBJ_SEM && h->count >= 0 && h->count != last_count &&
-            xi - last_label_x > ren_px(24) && wait_h >= fh - 2) {
-            last_count = h->count;
-            char cnt[24];
-            snprintf(cnt, sizeof(cnt), "=%d", h->count);
-            last_label_x = xi + ren_text(FONT_SMALL, xi + 1, wait_y + wait_h - fh, cnt, COL_TEXT);
         }
     }
 }
@@ -1274,7 +1318,8 @@ void lanes_build(struct app *app)
             probe.kind = LANE_LOCK;
             probe.index = oi;
             if (!lane_wanted(app, &probe)) continue;
-            push_lane(app, LANE_LOCK, oi, h_lock, 1);
+            int rows = app->obj_rows ? app->obj_rows[oi] : 2;
+            push_lane(app, LANE_LOCK, oi, rows > 2 ? h_lock + ren_px(8) * (rows - 2) : h_lock, 1);
             any = true;
         }
         if (!any && filt) {

@@ -135,6 +135,8 @@ struct track {
      * then read times directly instead of calling get() */
     const void *base;
     size_t stride;
+    /* keys that must stay visible: a column they do not win gets KEY_ACCENT (high bit) */
+    uint32_t accent_lo, accent_hi;
 };
 typedef void (*track_paint_fn)(void *ud, int x0, int x1, uint32_t key);
 /* Paints runs of pixel columns of the timeline area with the dominant key of each column. */
@@ -149,6 +151,7 @@ void lanes_draw(struct app *app);
 void wakes_draw(struct app *app);
 void lane_label(const struct app *app, const struct lane *lane, char *buf, size_t len);
 /* The owner of `obj` at time t (thread index) and the number of waiters, for tooltips. */
+int object_rows(const struct cvz_trace *trace, int32_t obj);
 int32_t object_holder_at(const struct cvz_trace *trace, int32_t obj, cvz_ns t, int *nwaiters);
 
 /* ---- the application state --------------------------------------------------------------- */
@@ -217,6 +220,7 @@ struct app {
     int wake_hidden; /* wake arrows not drawn in the last frame (merged or over the limit) */
     cvz_ns max_region; /* longest user region (marks), to find regions overlapping the view */
     cvz_ns *obj_max_hold; /* per object: longest request->release, to find visible holds */
+    uint8_t *obj_rows;    /* per object: holder + waiter rows its lane needs */
 
     bool dirty, quit;
     uint64_t frames;
