@@ -68,7 +68,9 @@ __attribute__((noplt)) void cvz_rec(uint16_t kind, uint16_t sub, uint64_t ts, ui
     X(ppoll) X(select) X(pselect) X(epoll_wait) X(epoll_pwait) X(mq_receive) X(mq_send)            \
     X(close) X(dup) X(dup2) X(dup3) X(pipe) X(pipe2) X(socket) X(socketpair) X(open) X(open64)     \
     X(openat) X(openat64) X(eventfd) X(epoll_create) X(epoll_create1) X(timerfd_create)           \
-    X(wait) X(waitpid) X(waitid) X(wait3) X(wait4)
+    X(wait) X(waitpid) X(waitid) X(wait3) X(wait4)                                                \
+    X(__read_chk) X(__pread_chk) X(__pread64_chk) X(__recv_chk) X(__recvfrom_chk) X(__poll_chk)    \
+    X(__ppoll_chk) X(__open_2) X(__open64_2) X(__openat_2) X(__openat64_2)
 
 enum cvz_real_id {
 #define CVZ_X(name)             CVZ_REAL_##name,
@@ -91,6 +93,18 @@ static inline void *cvz_w_real_get(enum cvz_real_id id)
  * versioned one, typed like the function `proto_of`. */
 #define REAL(name)          ((__typeof__(&name))cvz_w_real_get(CVZ_REAL_##name))
 #define REALV(id, proto_of) ((__typeof__(&proto_of))cvz_w_real_get(CVZ_REAL_##id))
+
+/* glibc checks a deadline before it tries to take the object (rwlocks, semaphores, clocklock):
+ * a wrapper that tries first must not turn an EINVAL into a success. */
+#include <time.h>
+static inline int cvz_w_valid_deadline(const struct timespec *t)
+{
+    return t && t->tv_nsec >= 0 && t->tv_nsec < 1000000000;
+}
+static inline int cvz_w_valid_clock(clockid_t clk)
+{
+    return clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC;
+}
 
 /* ---- state ------------------------------------------------------------------------------ */
 

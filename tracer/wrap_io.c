@@ -184,6 +184,39 @@ int mq_send(mqd_t q, const char *buf, size_t n, unsigned int prio)
     CVZ_IO(int, mq_send, q, REAL(mq_send)(q, buf, n, prio));
 }
 
+/* _FORTIFY_SOURCE builds (every Debian package) call these instead of read, recv, poll, open. */
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+    CVZ_IO(ssize_t, read, fd, REAL(__read_chk)(fd, buf, n, buflen));
+}
+ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
+{
+    CVZ_IO(ssize_t, pread, fd, REAL(__pread_chk)(fd, buf, n, off, buflen));
+}
+ssize_t __pread64_chk(int fd, void *buf, size_t n, off64_t off, size_t buflen)
+{
+    CVZ_IO(ssize_t, pread, fd, REAL(__pread64_chk)(fd, buf, n, off, buflen));
+}
+ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
+{
+    CVZ_IO(ssize_t, recv, fd, REAL(__recv_chk)(fd, buf, n, buflen, flags));
+}
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+                       struct sockaddr *addr, socklen_t *alen)
+{
+    CVZ_IO(ssize_t, recvfrom, fd, REAL(__recvfrom_chk)(fd, buf, n, buflen, flags, addr, alen));
+}
+int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen)
+{
+    CVZ_IO(int, poll, nfds == 1 ? fds[0].fd : -1, REAL(__poll_chk)(fds, nfds, timeout, fdslen));
+}
+int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo, const sigset_t *mask,
+                size_t fdslen)
+{
+    CVZ_IO(int, ppoll, nfds == 1 ? fds[0].fd : -1,
+           REAL(__ppoll_chk)(fds, nfds, tmo, mask, fdslen));
+}
+
 /* accept blocks on the listening fd and creates a new one. */
 static int accepted(int fd)
 {
@@ -273,4 +306,14 @@ int openat(int dir, const char *path, int flags, ...)
 int openat64(int dir, const char *path, int flags, ...)
 {
     CVZ_OPEN(REAL(openat64)(dir, path, flags, mode));
+}
+int __open_2(const char *path, int flags) { return accepted(REAL(__open_2)(path, flags)); }
+int __open64_2(const char *path, int flags) { return accepted(REAL(__open64_2)(path, flags)); }
+int __openat_2(int dir, const char *path, int flags)
+{
+    return accepted(REAL(__openat_2)(dir, path, flags));
+}
+int __openat64_2(int dir, const char *path, int flags)
+{
+    return accepted(REAL(__openat64_2)(dir, path, flags));
 }

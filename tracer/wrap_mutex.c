@@ -73,7 +73,7 @@ int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 
 int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct timespec *abstime)
 {
-    if (!cvz_w_on())
+    if (!cvz_w_on() || !cvz_w_valid_clock(clk))
         return REAL(pthread_mutex_clocklock)(m, clk, abstime);
     CVZ_TRY_THEN_BLOCK(CVZ_OBJ_MUTEX, m, 0, REAL(pthread_mutex_trylock)(m),
                        REAL(pthread_mutex_clocklock)(m, clk, abstime));

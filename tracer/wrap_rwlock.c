@@ -58,7 +58,7 @@ int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *abstime)
 {
-    if (!cvz_w_on())
+    if (!cvz_w_on() || !cvz_w_valid_deadline(abstime))
         return REAL(pthread_rwlock_timedrdlock)(l, abstime);
     CVZ_TRY_THEN_BLOCK(l, RD, REAL(pthread_rwlock_tryrdlock)(l),
                        REAL(pthread_rwlock_timedrdlock)(l, abstime));
@@ -66,7 +66,7 @@ int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *absti
 
 int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clk, const struct timespec *abstime)
 {
-    if (!cvz_w_on())
+    if (!cvz_w_on() || !cvz_w_valid_clock(clk) || !cvz_w_valid_deadline(abstime))
         return REAL(pthread_rwlock_clockrdlock)(l, clk, abstime);
     CVZ_TRY_THEN_BLOCK(l, RD, REAL(pthread_rwlock_tryrdlock)(l),
                        REAL(pthread_rwlock_clockrdlock)(l, clk, abstime));
@@ -88,7 +88,7 @@ int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *abstime)
 {
-    if (!cvz_w_on())
+    if (!cvz_w_on() || !cvz_w_valid_deadline(abstime))
         return REAL(pthread_rwlock_timedwrlock)(l, abstime);
     CVZ_TRY_THEN_BLOCK(l, WR, REAL(pthread_rwlock_trywrlock)(l),
                        REAL(pthread_rwlock_timedwrlock)(l, abstime));
@@ -96,7 +96,7 @@ int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *absti
 
 int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk, const struct timespec *abstime)
 {
-    if (!cvz_w_on())
+    if (!cvz_w_on() || !cvz_w_valid_clock(clk) || !cvz_w_valid_deadline(abstime))
         return REAL(pthread_rwlock_clockwrlock)(l, clk, abstime);
     CVZ_TRY_THEN_BLOCK(l, WR, REAL(pthread_rwlock_trywrlock)(l),
                        REAL(pthread_rwlock_clockwrlock)(l, clk, abstime));

@@ -92,14 +92,14 @@ int sem_wait(sem_t *s)
 
 int sem_timedwait(sem_t *s, const struct timespec *abstime)
 {
-    if (!cvz_w_on())
+    if (!cvz_w_on() || !cvz_w_valid_deadline(abstime))
         return REAL(sem_timedwait)(s, abstime);
     CVZ_SEM_TRY_THEN_BLOCK(s, REAL(sem_timedwait)(s, abstime));
 }
 
 int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *abstime)
 {
-    if (!cvz_w_on())
+    if (!cvz_w_on() || !cvz_w_valid_clock(clk) || !cvz_w_valid_deadline(abstime))
         return REAL(sem_clockwait)(s, clk, abstime);
     CVZ_SEM_TRY_THEN_BLOCK(s, REAL(sem_clockwait)(s, clk, abstime));
 }
