@@ -859,6 +859,8 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
                 pm->saved_depth = 1;
             }
         }
+        pr = pair_get(d, o, ti); /* the mutex's pair may have moved the pairs array */
+        if (!pr) break;
         if (pr->wait_hold >= 0)
             broken(d, "cond.wait on %s while already waiting (tid %d)", tr->objects[o].name, t->tid);
         pr->wait_hold = hold_add(d, o, ts, ts, ti, CVZ_ACQ_OK, 'w', 1, -1);
