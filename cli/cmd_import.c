@@ -63,6 +63,8 @@ struct sched_switch {
     int64_t prev_state;
 };
 
+/* Threads named by conviz events: an open-addressing hash table on tid (tid 0 = empty slot;
+ * conviz never records tid 0), so that kernel events of big traces find them quickly. */
 struct traced_thread {
     int32_t tid, pid;
 };
@@ -94,28 +96,41 @@ static void *grow(void *array, size_t *cap, size_t need, size_t elem)
     return p;
 }
 
+static size_t thread_slot(const struct traced_thread *table, size_t cap, int32_t tid)
+{
+    size_t i = ((uint32_t)tid * 2654435761u) & (cap - 1);
+    while (table[i].tid != 0 && table[i].tid != tid)
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
 static void note_thread(struct import *im, int32_t pid, int32_t tid)
 {
-    /* Recently seen threads are at the end: search backwards. */
-    for (size_t i = im->nthreads; i-- > 0;)
-        if (im->threads[i].tid == tid) {
-            im->threads[i].pid = pid;
+    if (tid == 0) return;
+    if ((im->nthreads + 1) * 2 > im->cap_threads) { /* keep it at most half full */
+        size_t cap = im->cap_threads ? im->cap_threads * 2 : 1024;
+        struct traced_thread *table = calloc(cap, sizeof(*table));
+        if (!table) {
+            im->failed = true;
             return;
         }
-    struct traced_thread *t = grow(im->threads, &im->cap_threads, im->nthreads + 1, sizeof(*t));
-    if (!t) {
-        im->failed = true;
-        return;
+        for (size_t i = 0; i < im->cap_threads; i++)
+            if (im->threads[i].tid)
+                table[thread_slot(table, cap, im->threads[i].tid)] = im->threads[i];
+        free(im->threads);
+        im->threads = table;
+        im->cap_threads = cap;
     }
-    im->threads = t;
-    im->threads[im->nthreads++] = (struct traced_thread){tid, pid};
+    struct traced_thread *t = &im->threads[thread_slot(im->threads, im->cap_threads, tid)];
+    if (t->tid == 0) im->nthreads++;
+    *t = (struct traced_thread){tid, pid};
 }
 
 static const struct traced_thread *find_thread(const struct import *im, int32_t tid)
 {
-    for (size_t i = 0; i < im->nthreads; i++)
-        if (im->threads[i].tid == tid) return &im->threads[i];
-    return NULL;
+    if (tid == 0 || im->cap_threads == 0) return NULL;
+    const struct traced_thread *t = &im->threads[thread_slot(im->threads, im->cap_threads, tid)];
+    return t->tid == tid ? t : NULL;
 }
 
 /* ---- JSON output ------------------------------------------------------------------------ */
