@@ -378,8 +378,8 @@ def main():
                 skip(tool + " is not installed (Debian: lttng-tools babeltrace2)")
     if opts.conviz:
         r = subprocess.run([opts.conviz, "import", "--help"], capture_output=True, text=True)
-        if r.returncode != 0:
-            skip("`conviz import` is not in this build: " + r.stderr.strip())
+        if r.returncode != 0 or "usage: conviz import" not in r.stdout:
+            skip("`conviz import` is not in this build: " + (r.stdout + r.stderr).strip()[:200])
     isolate()
     work = tempfile.mkdtemp(prefix="cvz-lttng-%s-" % opts.mode)
     home = os.path.join(work, "home")
