@@ -255,7 +255,7 @@ static bool add_pending_waits(struct ctx *c)
         size_t at = n;
         while (at > 0 && c->holds[obj][at - 1].t_req > t_req)
             at--;
-        memcpy(copy, c->holds[obj], at * sizeof(*copy));
+        if (at) memcpy(copy, c->holds[obj], at * sizeof(*copy));
         copy[at] = (struct cvz_hold){.t_req = t_req,
                                      .t_acq = -1,
                                      .t_rel = -1,
@@ -264,7 +264,7 @@ static bool add_pending_waits(struct ctx *c)
                                      .mode = 'w',
                                      .depth = 1,
                                      .count = -1};
-        memcpy(copy + at + 1, c->holds[obj] + at, (n - at) * sizeof(*copy));
+        if (n > at) memcpy(copy + at + 1, c->holds[obj] + at, (n - at) * sizeof(*copy));
         if (c->own_holds[obj]) free((void *)c->holds[obj]);
         c->holds[obj] = copy;
         c->nholds[obj] = n + 1;
@@ -369,6 +369,9 @@ static bool pass_threads(struct ctx *c)
         level += (keys[i] & 1) ? 1 : -1;
     }
     if (ok) sum->parallel_time[0] += sum->wall - prev; /* nothing runs after the last end */
+    /* runs of one CPU never overlap in a sound trace; a broken one must not show > 100 % */
+    for (int cpu = 0; cpu < ncpu; cpu++)
+        if (sum->cpu_busy[cpu] > sum->wall) sum->cpu_busy[cpu] = sum->wall;
     sum->avg_parallelism = sum->wall > 0 ? (double)weighted / (double)sum->wall : 0.0;
     free(bounds.items);
     return ok;
