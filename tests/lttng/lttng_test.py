@@ -326,6 +326,7 @@ def mode_nodaemon(opts, work, env):
 
 
 def mode_sched(opts, work, env):
+    sys.dont_write_bytecode = True  # no __pycache__ in the source tree
     sys.path.insert(0, HERE)
     import make_ctf
     trace, out = os.path.join(work, "ctf"), os.path.join(work, "sched.json")
