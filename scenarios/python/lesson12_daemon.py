@@ -29,12 +29,14 @@ def foo():
     print(123)
     time.sleep(STEP * 2)
     print("end123")
+    _conviz.mark("end123")
 
 
 def bar():
     print(456)
     time.sleep(STEP * 4)
     print("end456")
+    _conviz.mark("end456")
 
 
 if __name__ == '__main__':

@@ -794,6 +794,31 @@ static void check_daemon_join(const struct cvz_trace *t)
     check_daemon(t, true, "Thread-1");
 }
 
+/* A daemon process: terminated by a signal when the main program ended, mid-work. */
+static void check_daemon_process(const struct cvz_trace *t)
+{
+    int32_t w = thread_named(t, "Process-1");
+    if (!expect(w >= 0, "the daemon process (Process-1) is in the trace")) return;
+    const struct cvz_process *p = &t->procs[t->threads[w].proc];
+    expect(p->pid != t->procs[0].pid, "the worker is a process of its own");
+    expect(p->exit_signal != 0, "it was terminated by a signal (%d)", p->exit_signal);
+    size_t steps = count_marks(t, "step ");
+    expect(steps < 6, "it was cut off mid-work: %zu of 6 steps", steps);
+}
+
+static void check_py_daemon_process(const struct cvz_trace *t)
+{
+    /* p1 may be terminated before it even started (then it leaves no trace at all): the
+     * lesson is in the marks: the main code ended, p2 still finished, p1 never did */
+    const struct cvz_mark *main_end = mark_with(t, "main ends");
+    const struct cvz_mark *p2_end = mark_with(t, "end456");
+    expect(main_end != NULL, "the main code ended (main ends)");
+    expect(p2_end != NULL, "the normal process p2 finished (end456)");
+    if (main_end && p2_end)
+        expect(p2_end->t0 > main_end->t0, "p2 finished after the main code had ended");
+    expect(mark_with(t, "end123") == NULL, "the daemon process p1 was cut off (no end123)");
+}
+
 static void check_deadlock(const struct cvz_trace *t)
 {
     int32_t th[2] = {thread_named(t, "thread-1"), thread_named(t, "thread-2")};
@@ -1200,6 +1225,7 @@ static const struct lesson_check {
     {"prodcons", check_prodcons, "10: waits on not_full and not_empty, signal wake edges"},
     {"pool", check_pool, "11: at most 3 workers busy, every task done once"},
     {"daemon", check_daemon_cut, "12: the daemon's lane ends at the main's exit, mid-work"},
+    {"daemon-process", check_daemon_process, "12: a daemon process is terminated mid-work"},
     {"daemon-join", check_daemon_join, "12: the joined worker finishes all its steps"},
     {"deadlock", check_deadlock, "13: each thread holds the lock the other waits for"},
     {"deadlock-order", check_deadlock_order, "13: same lock order: no cycle, all rounds done"},
@@ -1224,6 +1250,8 @@ static const struct lesson_check {
     {"py-prodcons", check_py_prodcons, "10 (CPython): queue.Queue(3) producer/consumer"},
     {"py-pool", check_py_pool_threads, "11 (CPython): Pool(3) with 10 tasks"},
     {"py-daemon", check_py_daemon, "12 (CPython): the daemon thread is cut off"},
+    {"py-daemon-process", check_py_daemon_process,
+     "12 (CPython): the daemon process p1 is terminated, p2 finishes"},
     {"py-asyncio", check_py_asyncio, "14 (CPython): asyncio runs 3 tasks in one thread"},
     {"py-generators", check_generators, "15 (CPython): generators A/B in one thread"},
     {"py-mpqueue", check_py_mpqueue, "17 (CPython): multiprocessing.Queue between processes"},
