@@ -517,10 +517,8 @@ static int read_trace(const char *dir, struct import *im)
     if (bt_graph_add_source_component(graph, fs_class, "ctf", params, BT_LOGGING_LEVEL_NONE,
                                       &src) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
         char what[4200];
-        snprintf(what, sizeof(what),
-                 "%s is not a CTF trace (an LTTng session's output "
-                 "directory, e.g. ~/lttng-traces/NAME-DATE)",
-                 dir);
+        snprintf(what, sizeof(what), "cannot open the CTF trace%s under %s",
+                 bt_value_array_get_length(inputs) > 1 ? "s" : "", dir);
         print_bt_error(what);
         goto out;
     }
