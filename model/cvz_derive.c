@@ -21,10 +21,15 @@
 #define WRAP_DEPTH 16   /* nested wrapper calls per thread (signal handlers nest) */
 #define REGION_DEPTH 64 /* nested user regions per thread */
 
-/* qsort that accepts an empty (NULL) array */
+/* qsort that accepts an empty (NULL) array and skips sorted ones */
 static void xsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
 {
-    if (n > 1) qsort(base, n, size, cmp);
+    /* most arrays are built in order already: check before sorting */
+    for (size_t i = 1; i < n; i++)
+        if (cmp((char *)base + (i - 1) * size, (char *)base + i * size) > 0) {
+            qsort(base, n, size, cmp);
+            return;
+        }
 }
 
 /* ---- small containers -------------------------------------------------------------------- */

@@ -169,14 +169,16 @@ static int32_t extra_push(struct cvz_raw_set *s, const char *s1, const char *s2)
  * (escaped strings, arrays, deeper objects, the Object form) goes through cJSON and is copied
  * into the same view.  Strings handed out are NUL-terminated copies in a per-event arena. */
 
-static inline const struct jfield *jfind(const struct jobj *o, const char *key)
+static inline const struct jfield *jfind_n(const struct jobj *o, const char *key, size_t kl)
 {
     if (!o) return NULL;
-    size_t kl = strlen(key); /* a literal at every call: folded once inlined */
     for (int i = 0; i < o->n; i++)
-        if (o->f[i].klen == kl && memcmp(o->f[i].key, key, kl) == 0) return &o->f[i];
+        if (o->f[i].klen == kl && o->f[i].key[0] == key[0] && memcmp(o->f[i].key, key, kl) == 0)
+            return &o->f[i];
     return NULL;
 }
+/* every key is a literal ("" key "" refuses anything else): its length is known at compile time */
+#define jfind(o, key) jfind_n((o), "" key "", sizeof(key) - 1)
 
 static bool jev_reserve(struct jev *e, size_t need)
 {
@@ -200,9 +202,9 @@ static const char *field_cstr(struct jev *e, const struct jfield *f)
     return d;
 }
 
-static const char *jstr(struct jev *e, const struct jobj *o, const char *key)
+static const char *jstr_n(struct jev *e, const struct jobj *o, const char *key, size_t kl)
 {
-    const struct jfield *f = jfind(o, key);
+    const struct jfield *f = jfind_n(o, key, kl);
     return f && f->type == 's' ? field_cstr(e, f) : NULL;
 }
 
@@ -233,19 +235,17 @@ static bool jnum_field(struct jev *e, const struct jfield *f, double *out)
     return true;
 }
 
-static bool jnum(struct jev *e, const struct jobj *o, const char *key, double *out)
-{
-    return jnum_field(e, jfind(o, key), out);
-}
+#define jstr(e, o, key) jstr_n((e), (o), "" key "", sizeof(key) - 1)
 
-static int64_t jint(struct jev *e, const struct jobj *o, const char *key, int64_t dflt)
+static int64_t jint_n(struct jev *e, const struct jobj *o, const char *key, size_t kl, int64_t dflt)
 {
     double d;
-    if (!jnum(e, o, key, &d)) return dflt;
+    if (!jnum_field(e, jfind_n(o, key, kl), &d)) return dflt;
     if (d >= 9.2e18) return INT64_MAX;
     if (d <= -9.2e18) return INT64_MIN;
     return (int64_t)d;
 }
+#define jint(e, o, key, dflt) jint_n((e), (o), "" key "", sizeof(key) - 1, (dflt))
 
 static const int64_t pow10_i[19] = {1,
                                     10,
@@ -269,9 +269,10 @@ static const int64_t pow10_i[19] = {1,
 
 /* A time in microseconds (as "ts" and "dur" are) to nanoseconds, exactly when the text is a
  * plain decimal ("81234567.890"), else through the double.  `us` gets the value too. */
-static bool jns(struct jev *e, const struct jobj *o, const char *key, int64_t *ns, double *us)
+static bool jns_n(struct jev *e, const struct jobj *o, const char *key, size_t kl, int64_t *ns,
+                  double *us)
 {
-    const struct jfield *f = jfind(o, key);
+    const struct jfield *f = jfind_n(o, key, kl);
     if (!jnum_field(e, f, us)) return false;
     *ns = 0;
     if (fabs(*us) > 9e15) return true; /* the caller rejects it */
@@ -302,6 +303,8 @@ static bool jns(struct jev *e, const struct jobj *o, const char *key, int64_t *n
     *ns = (int64_t)llround(*us * 1000.0);
     return true;
 }
+
+#define jns(e, o, key, ns, us) jns_n((e), (o), "" key "", sizeof(key) - 1, (ns), (us))
 
 /* ---- the fast scanner ------------------------------------------------------------------- */
 
@@ -474,9 +477,10 @@ static int32_t clamp32(int64_t v)
 }
 
 /* Object ids: "0x55d0c3a4e040" (hex string) or a plain number. */
-static uint64_t jaddr(struct jev *e, const struct jobj *o, const char *key)
+#define jaddr(e, o, key) jaddr_n((e), (o), "" key "", sizeof(key) - 1)
+static uint64_t jaddr_n(struct jev *e, const struct jobj *o, const char *key, size_t kl)
 {
-    const struct jfield *f = jfind(o, key);
+    const struct jfield *f = jfind_n(o, key, kl);
     if (!f) return 0;
     if (f->type == 's' && f->slen > 2 && f->slen <= 18 && f->s[0] == '0' &&
         (f->s[1] == 'x' || f->s[1] == 'X')) {
@@ -720,7 +724,7 @@ static void ingest(struct parser *p, struct jev *e, int64_t offset, int64_t line
         if (mode && mode[0] == 'r') r->flags |= CVZ_RAW_MODE_R;
         if (kind == CVZ_EV_LOCK_REQUEST) break;
         r->sub = kind == CVZ_EV_LOCK_ACQUIRE ? acq_result(jstr(e, args, "res")) : 0;
-        r->a = jint(e, args, kind == CVZ_EV_LOCK_ACQUIRE ? "wait_ns" : "hold_ns", 0);
+        r->a = kind == CVZ_EV_LOCK_ACQUIRE ? jint(e, args, "wait_ns", 0) : jint(e, args, "hold_ns", 0);
         if (r->a < 0 || r->a > (int64_t)(TS_LIMIT_US * 1000)) r->a = 0;
         int64_t depth = jint(e, args, "depth", kind == CVZ_EV_LOCK_ACQUIRE ? 1 : 0);
         r->sub2 = depth < 0 ? 0 : depth > 255 ? 255 : (uint8_t)depth;
