@@ -32,9 +32,11 @@ bool app_init(struct app *app, struct cvz_trace *trace, int width, int height, f
     app->thread_lane = xcalloc(nt, sizeof(int32_t));
     app->obj_max_hold = xcalloc(no, sizeof(cvz_ns));
     app->obj_rows = xcalloc(no, sizeof(uint8_t));
+    app->thread_summ = xcalloc(nt, sizeof(struct track_summary));
+    app->cpu_summ = xcalloc((size_t)nc, sizeof(struct track_summary));
     if (!app->thread_order || !app->object_order || !app->cpu_order || !app->proc_collapsed ||
         !app->thread_hidden || !app->object_hidden || !app->cpu_hidden || !app->thread_lane ||
-        !app->obj_max_hold || !app->obj_rows)
+        !app->obj_max_hold || !app->obj_rows || !app->thread_summ || !app->cpu_summ)
         return false;
     for (size_t i = 0; i < nt; i++)
         app->thread_order[i] = (int32_t)i;
@@ -91,6 +93,12 @@ void app_free(struct app *app)
     free(app->thread_lane);
     free(app->obj_max_hold);
     free(app->obj_rows);
+    for (size_t i = 0; app->thread_summ && i < app->trace->nthreads; i++)
+        track_summary_free(&app->thread_summ[i]);
+    for (int i = 0; app->cpu_summ && i < app->trace->ncpu; i++)
+        track_summary_free(&app->cpu_summ[i]);
+    free(app->thread_summ);
+    free(app->cpu_summ);
     stats_invalidate(app);
     memset(app, 0, sizeof(*app));
 }

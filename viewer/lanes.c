@@ -240,8 +240,137 @@ static uint32_t column_dominant(const struct track *tr, size_t i, cvz_ns ta, cvz
     return best;
 }
 
+/* ---- multi-resolution summary ----
+ * Zoomed out on a big trace, a column holds hundreds of spans and even sampling them costs cache
+ * misses.  A track with many items gets, once, the dominant key of each of SUMMARY_BUCKETS equal
+ * time buckets (one sequential pass); columns wider than a few buckets are then summarised from
+ * the buckets, which are few, small and contiguous in memory. */
+
+#define SUMMARY_BUCKETS 65536
+#define SUMMARY_MIN_ITEMS 20000
+
+struct small_tally {
+    uint32_t keys[16];
+    double weight[16];
+    int n;
+};
+
+static void tally_add(struct small_tally *t, uint32_t key, double w)
+{
+    int k = 0;
+    while (k < t->n && t->keys[k] != key)
+        k++;
+    if (k == t->n) {
+        if (t->n == 16) return; /* a 17th key in one bucket: too small to matter */
+        t->keys[t->n] = key;
+        t->weight[t->n++] = 0;
+    }
+    t->weight[k] += w;
+}
+
+static uint32_t tally_dominant(const struct small_tally *t, double gap, uint32_t lo, uint32_t hi)
+{
+    uint32_t best = 0;
+    double best_w = gap / 4; /* a gap wins only when it covers most of it */
+    bool accent = false;
+    for (int k = 0; k < t->n; k++) {
+        uint32_t key = t->keys[k] & ~KEY_ACCENT;
+        double w = key ? t->weight[k] : t->weight[k] / 4;
+        if (w > best_w) {
+            best_w = w;
+            best = key;
+        }
+        accent |= (key >= lo && key <= hi) || (t->keys[k] & KEY_ACCENT);
+    }
+    if (accent && !(best >= lo && best <= hi) && best) best |= KEY_ACCENT;
+    return best;
+}
+
+bool track_summary_build(const struct track *tr, struct track_summary *s)
+{
+    memset(s, 0, sizeof(*s));
+    if (tr->n < SUMMARY_MIN_ITEMS) return false;
+    cvz_ns first, last, a, b;
+    uint32_t key;
+    tr->get(tr->ctx, 0, &first, &a, &key);
+    tr->get(tr->ctx, tr->n - 1, &a, &last, &key);
+    if (last <= first) return false;
+    s->keys = calloc(SUMMARY_BUCKETS, sizeof(uint32_t));
+    if (!s->keys) return false;
+    s->nb = SUMMARY_BUCKETS;
+    s->t0 = first;
+    s->bucket_ns = (double)(last - first) / SUMMARY_BUCKETS;
+    if (s->bucket_ns < 1) s->bucket_ns = 1;
+    struct small_tally t = {.n = 0};
+    int cb = 0;
+    double covered = 0;
+    for (size_t j = 0; j < tr->n; j++) {
+        tr->get(tr->ctx, j, &a, &b, &key);
+        while (a < b) {
+            int bi = (int)((a - first) / s->bucket_ns);
+            if (bi < 0) bi = 0;
+            if (bi >= s->nb) bi = s->nb - 1;
+            if (bi != cb) { /* the bucket is complete */
+                s->keys[cb] = tally_dominant(&t, s->bucket_ns - covered, tr->accent_lo, tr->accent_hi);
+                t.n = 0;
+                covered = 0;
+                cb = bi;
+            }
+            cvz_ns be = bi == s->nb - 1 ? b : first + (cvz_ns)((bi + 1) * s->bucket_ns);
+            if (be <= a) be = a + 1;
+            cvz_ns e = b < be ? b : be;
+            tally_add(&t, key, (double)(e - a));
+            covered += (double)(e - a);
+            a = e;
+        }
+    }
+    s->keys[cb] = tally_dominant(&t, s->bucket_ns - covered, tr->accent_lo, tr->accent_hi);
+    return true;
+}
+
+void track_summary_free(struct track_summary *s)
+{
+    free(s->keys);
+    memset(s, 0, sizeof(*s));
+}
+
+static void summary_columns(const struct track *tr, const struct view *v, track_paint_fn paint,
+                            void *ud)
+{
+    const struct track_summary *s = tr->summ;
+    struct run_state rs = {paint, ud, 0, 0, 0};
+    const double nspp = view_ns_per_px(v);
+    for (int x = v->x0; x < v->x1; x++) {
+        double ba = ((double)v->t0 + (x - v->x0) * nspp - s->t0) / s->bucket_ns;
+        double bb = ba + nspp / s->bucket_ns;
+        long ia = (long)floor(ba), ib = (long)ceil(bb);
+        if (ib <= 0 || ia >= s->nb) {
+            run_emit(&rs, x, x + 1, 0);
+            continue;
+        }
+        if (ia < 0) ia = 0;
+        if (ib > s->nb) ib = s->nb;
+        struct small_tally t = {.n = 0};
+        for (long k = ia; k < ib;) { /* runs of equal buckets are common: add each run once */
+            long e = k + 1;
+            while (e < ib && s->keys[e] == s->keys[k])
+                e++;
+            tally_add(&t, s->keys[k], (double)(e - k));
+            k = e;
+        }
+        /* buckets outside the track are gaps */
+        double gap = (ba < 0 ? -ba : 0) + (bb > s->nb ? bb - s->nb : 0);
+        run_emit(&rs, x, x + 1, tally_dominant(&t, gap, tr->accent_lo, tr->accent_hi));
+    }
+    if (rs.x1 > rs.x0 && rs.key) paint(ud, rs.x0, rs.x1, rs.key);
+}
+
 void track_columns(const struct track *tr, const struct view *v, track_paint_fn paint, void *ud)
 {
+    if (tr->summ && tr->summ->keys && view_ns_per_px(v) >= 4 * tr->summ->bucket_ns) {
+        summary_columns(tr, v, paint, ud);
+        return;
+    }
     if (!tr->n || v->x1 <= v->x0) return;
     struct run_state rs = {paint, ud, 0, 0, 0};
     size_t i = 0;
@@ -306,13 +435,26 @@ static struct track thread_track(const struct cvz_thread *th)
     /* accent: RUNNING keys (1 + state * 16 + reason) */
     return (struct track){th->spans ? th->nspans : 0, th, thread_get, th->spans,
                           sizeof(struct cvz_span), 1u + CVZ_ST_RUNNING * 16u,
-                          1u + CVZ_ST_RUNNING * 16u + 15u};
+                          1u + CVZ_ST_RUNNING * 16u + 15u, NULL};
+}
+
+/* The same, with the thread's summary for zoomed-out views (built on first use). */
+static struct track thread_track_app(struct app *app, int32_t ti)
+{
+    struct track trk = thread_track(&app->trace->threads[ti]);
+    struct track_summary *s = &app->thread_summ[ti];
+    if (!s->tried) {
+        track_summary_build(&trk, s);
+        s->tried = true;
+    }
+    trk.summ = s->keys ? s : NULL;
+    return trk;
 }
 
 static struct track cpu_track(const struct cvz_cpu *cpu)
 {
     return (struct track){cpu->runs ? cpu->nruns : 0, cpu, cpu_get, cpu->runs,
-                          sizeof(struct cvz_cpu_run), 1, 0};
+                          sizeof(struct cvz_cpu_run), 1, 0, NULL};
 }
 
 /* ==== lane classes ========================================================================= */
@@ -451,7 +593,7 @@ static void profile_compute(struct app *app)
         const struct cvz_thread *th = &tr->threads[ti];
         if (!th->nspans) continue;
         struct profile_row pr = {v, prof.keys ? prof.keys + ti * (size_t)w : NULL};
-        struct track trk = thread_track(th);
+        struct track trk = thread_track_app(app, (int32_t)ti);
         if (th->coro_of >= 0) { /* a coroutine is not a thread: keys only */
             float *r = prof.running, *q = prof.ready;
             prof.running = prof.ready = NULL;
@@ -591,6 +733,12 @@ static void cpu_draw(struct app *app, const struct lane *lane, int y)
     const struct cvz_trace *tr = app->trace;
     if (lane->index < 0 || lane->index >= tr->ncpu || !tr->cpus) return;
     struct track trk = cpu_track(&tr->cpus[lane->index]);
+    struct track_summary *s = &app->cpu_summ[lane->index];
+    if (!s->tried) {
+        track_summary_build(&trk, s);
+        s->tried = true;
+    }
+    trk.summ = s->keys ? s : NULL;
     int pad = lane_pad(lane);
     struct paint_ctx pc = {app, y + pad, lane->h - 2 * pad, NULL, 0};
     track_columns(&trk, &app->view, cpu_paint, &pc);
@@ -705,7 +853,7 @@ static void thread_paint(void *ud, int x0, int x1, uint32_t key)
 static void thread_draw(struct app *app, const struct lane *lane, int y)
 {
     const struct cvz_thread *th = &app->trace->threads[lane->index];
-    struct track trk = thread_track(th);
+    struct track trk = thread_track_app(app, lane->index);
     int pad = lane_pad(lane);
     static struct hatch_run hatch[HATCH_MAX];
     struct paint_ctx pc = {app, y + pad, lane->h - 2 * pad, hatch, 0};
@@ -952,6 +1100,43 @@ static int subrow(cvz_ns *ends, cvz_ns start, cvz_ns end)
     return r;
 }
 
+static cvz_ns hold_end_time(const struct cvz_trace *tr, const struct cvz_hold *h)
+{
+    return h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? tr->t_max : h->t_acq);
+}
+
+/* Exclusive locks never have two holders: only semaphores and shared (reader) holds need
+ * more than one holder row. */
+static bool holds_may_overlap(const struct cvz_object *o)
+{
+    if (o->kind == CVZ_OBJ_SEM) return true;
+    if (o->kind != CVZ_OBJ_RWLOCK) return false;
+    for (size_t k = 0; k < o->nholds; k++)
+        if (o->holds[k].mode == 'r') return true;
+    return false;
+}
+
+static const struct cvz_hold *sort_holds;
+static int cmp_acquire(const void *a, const void *b)
+{
+    cvz_ns x = sort_holds[*(const size_t *)a].t_acq, y = sort_holds[*(const size_t *)b].t_acq;
+    return x < y ? -1 : x > y;
+}
+
+/* Indexes of the successful holds in [a, b), ordered by acquisition time (holds are stored
+ * by request time, and a hold's row must be chosen in the order holds begin). */
+static size_t holds_by_acquire(const struct cvz_trace *tr, const struct cvz_object *o, size_t a,
+                               size_t b, size_t *order)
+{
+    size_t n = 0;
+    for (size_t k = a; k < b; k++)
+        if (o->holds[k].result == CVZ_ACQ_OK) order[n++] = k;
+    sort_holds = o->holds;
+    qsort(order, n, sizeof(size_t), cmp_acquire);
+    (void)tr;
+    return n;
+}
+
 /* How many holder and waiter rows an object ever needs (for its lane's height). */
 int object_rows(const struct cvz_trace *tr, int32_t obj)
 {
@@ -962,14 +1147,21 @@ int object_rows(const struct cvz_trace *tr, int32_t obj)
     int wait_rows = 0, hold_rows = 1;
     for (size_t k = 0; k < o->nholds; k++) {
         const struct cvz_hold *h = &o->holds[k];
-        cvz_ns rel = h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? tr->t_max : h->t_acq);
         if (h->t_acq > h->t_req) {
             int r = subrow(wait_end, h->t_req, h->t_acq);
             if (r + 1 > wait_rows) wait_rows = r + 1;
         }
-        if (h->result == CVZ_ACQ_OK) {
-            int r = subrow(hold_end, h->t_acq, rel);
-            if (r + 1 > hold_rows) hold_rows = r + 1;
+    }
+    if (holds_may_overlap(o)) {
+        size_t *order = malloc(o->nholds * sizeof(size_t) + 1);
+        if (order) {
+            size_t n = holds_by_acquire(tr, o, 0, o->nholds, order);
+            for (size_t k = 0; k < n; k++) {
+                const struct cvz_hold *h = &o->holds[order[k]];
+                int r = subrow(hold_end, h->t_acq, hold_end_time(tr, h));
+                if (r + 1 > hold_rows) hold_rows = r + 1;
+            }
+            free(order);
         }
     }
     return hold_rows + (wait_rows ? wait_rows : 1);
@@ -1019,21 +1211,40 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
      * this view needs, so that one holder or waiter at a time fills its whole area */
     cvz_ns wait_end[LOCK_SUBROWS], hold_end[LOCK_SUBROWS];
     int wait_rows = 0, hold_rows = 1;
-    for (int pass = 0; pass < 2; pass++) {
-        for (int r = 0; r < LOCK_SUBROWS; r++)
-            wait_end[r] = hold_end[r] = INT64_MIN;
-        for (size_t k = a; k < b && pass == 0; k++) {
-            const struct cvz_hold *h = &o->holds[k];
-            cvz_ns rel = h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? tr->t_max : h->t_acq);
-            if (h->t_acq > h->t_req) {
-                int r = subrow(wait_end, h->t_req, h->t_acq);
-                if (r + 1 > wait_rows) wait_rows = r + 1;
-            }
-            if (h->result == CVZ_ACQ_OK) {
-                int r = subrow(hold_end, h->t_acq, rel);
-                if (r + 1 > hold_rows) hold_rows = r + 1;
-            }
+    for (int r = 0; r < LOCK_SUBROWS; r++)
+        wait_end[r] = hold_end[r] = INT64_MIN;
+    for (size_t k = a; k < b; k++) {
+        const struct cvz_hold *h = &o->holds[k];
+        if (h->t_acq > h->t_req) {
+            int r = subrow(wait_end, h->t_req, h->t_acq);
+            if (r + 1 > wait_rows) wait_rows = r + 1;
         }
+    }
+    for (int r = 0; r < LOCK_SUBROWS; r++)
+        wait_end[r] = INT64_MIN;
+    /* holder rows, chosen in acquisition order */
+    static uint8_t *hold_row;
+    static size_t *order, cap;
+    bool overlap = holds_may_overlap(o);
+    if (overlap && b - a > cap) {
+        size_t ncap = (b - a) * 2;
+        uint8_t *nr = realloc(hold_row, ncap);
+        if (nr) hold_row = nr;
+        size_t *no = realloc(order, ncap * sizeof(size_t));
+        if (no) order = no;
+        if (nr && no) cap = ncap;
+    }
+    if (overlap && b - a <= cap) {
+        size_t n = holds_by_acquire(tr, o, a, b, order);
+        memset(hold_row, 0, b - a);
+        for (size_t k = 0; k < n; k++) {
+            const struct cvz_hold *h = &o->holds[order[k]];
+            int r = subrow(hold_end, h->t_acq, hold_end_time(tr, h));
+            hold_row[order[k] - a] = (uint8_t)r;
+            if (r + 1 > hold_rows) hold_rows = r + 1;
+        }
+    } else {
+        overlap = false;
     }
     int area = lane->h - 2 * pad;
     hold_h = wait_rows ? area / 2 : area * 2 / 3;
@@ -1068,7 +1279,7 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
             ren_rect(xt, wait_y, ren_px(2), wait_h, COL_CURSOR);
             continue;
         }
-        int r = subrow(hold_end, h->t_acq, rel);
+        int r = overlap ? hold_row[k - a] : 0;
         double xa = view_t_to_x(v, h->t_acq), xb = view_t_to_x(v, rel);
         int xi = (int)floor(xa), wi = (int)ceil(xb) - xi;
         if (wi < 1) wi = 1;
@@ -1319,7 +1530,8 @@ void lanes_build(struct app *app)
             probe.index = oi;
             if (!lane_wanted(app, &probe)) continue;
             int rows = app->obj_rows ? app->obj_rows[oi] : 2;
-            push_lane(app, LANE_LOCK, oi, rows > 2 ? h_lock + ren_px(8) * (rows - 2) : h_lock, 1);
+            int h = ren_px(8) + ren_px(13) * rows; /* a row holds a small-font name */
+            push_lane(app, LANE_LOCK, oi, h > h_lock ? h : h_lock, 1);
             any = true;
         }
         if (!any && filt) {

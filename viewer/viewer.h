@@ -126,6 +126,15 @@ struct lane_class {
 };
 extern const struct lane_class *const lane_classes[LANE__COUNT];
 
+/* The dominant key of each of many equal time buckets of a track (see lanes.c). */
+struct track_summary {
+    cvz_ns t0;
+    double bucket_ns;
+    int nb;
+    uint32_t *keys;
+    bool tried; /* built, or found not worth building */
+};
+
 /* A time-sorted sequence of non-overlapping intervals with a key (0 = nothing there). */
 struct track {
     size_t n;
@@ -137,7 +146,10 @@ struct track {
     size_t stride;
     /* keys that must stay visible: a column they do not win gets KEY_ACCENT (high bit) */
     uint32_t accent_lo, accent_hi;
+    const struct track_summary *summ; /* optional, for zoomed-out views */
 };
+bool track_summary_build(const struct track *track, struct track_summary *summary);
+void track_summary_free(struct track_summary *summary);
 typedef void (*track_paint_fn)(void *ud, int x0, int x1, uint32_t key);
 /* Paints runs of pixel columns of the timeline area with the dominant key of each column. */
 void track_columns(const struct track *track, const struct view *v, track_paint_fn paint, void *ud);
@@ -221,6 +233,7 @@ struct app {
     cvz_ns max_region; /* longest user region (marks), to find regions overlapping the view */
     cvz_ns *obj_max_hold; /* per object: longest request->release, to find visible holds */
     uint8_t *obj_rows;    /* per object: holder + waiter rows its lane needs */
+    struct track_summary *thread_summ, *cpu_summ; /* built on first use */
 
     bool dirty, quit;
     uint64_t frames;
