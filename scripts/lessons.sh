@@ -134,6 +134,11 @@ while IFS='|' read -r name checkname command caption view_options; do
   [ "$mode" = test ] || rm -f "$out_dir/$name.log" "$out_dir/$name.view.log"
 done <"$list"
 
+if [ "$mode" != test ] && [ -z "$only" ]; then
+  total=$(cat "$out_dir"/*.json 2>/dev/null | wc -c)
+  echo "lessons: traces take $((total / 1024)) KB in $out_dir (limit 15 MB)"
+  [ "$total" -le $((15 * 1024 * 1024)) ] || { echo "lessons: too big: shorten the runs" >&2; failed=$((failed + 1)); }
+fi
 if [ $done_any = 0 ]; then
   echo "lessons: no lesson matches '$only' (scripts/lessons.sh --list)" >&2
   exit 2
