@@ -47,10 +47,22 @@ static struct module modules[MODULES_MAX];
 static size_t nmodules;
 static int sym_lock;
 
-static void lock_symbols(void)
+/* Another thread may be reading an ELF file (a few ms for libpython): wait for it, but not
+ * forever.  That thread may itself be waiting for the loader lock, which a thread in a
+ * dl_iterate_phdr callback holds while it takes a lock for the first time and comes here:
+ * after 200 ms the object just goes without a symbol name. */
+static bool lock_symbols(void)
 {
-    while (__atomic_exchange_n(&sym_lock, 1, __ATOMIC_ACQUIRE))
-        sched_yield(); /* another thread is reading an ELF file: rare and short */
+    uint64_t t0 = 0;
+    while (__atomic_exchange_n(&sym_lock, 1, __ATOMIC_ACQUIRE)) {
+        uint64_t now = cvz_now();
+        if (!t0)
+            t0 = now;
+        else if (now - t0 > 200000000ull)
+            return false;
+        sched_yield();
+    }
+    return true;
 }
 
 static void unlock_symbols(void) { __atomic_store_n(&sym_lock, 0, __ATOMIC_RELEASE); }
@@ -111,10 +123,35 @@ static struct module *find_module(uint64_t addr)
 
 /* ==== ELF symbol tables ======================================================================= */
 
-static int sym_cmp(const void *a, const void *b)
+/* Heap sort by address, in place: qsort may call malloc, and this can run inside a custom
+ * allocator's first lock (jemalloc locks pthread mutexes), where malloc would deadlock. */
+static void sift_down(struct sym *a, size_t root, size_t n)
 {
-    const struct sym *x = a, *y = b;
-    return x->value < y->value ? -1 : x->value > y->value;
+    for (;;) {
+        size_t child = 2 * root + 1;
+        if (child >= n)
+            return;
+        if (child + 1 < n && a[child + 1].value > a[child].value)
+            child++;
+        if (a[root].value >= a[child].value)
+            return;
+        struct sym tmp = a[root];
+        a[root] = a[child];
+        a[child] = tmp;
+        root = child;
+    }
+}
+
+static void sort_syms(struct sym *a, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(a, i, n);
+    for (size_t end = n; end-- > 1;) {
+        struct sym tmp = a[0];
+        a[0] = a[end];
+        a[end] = tmp;
+        sift_down(a, 0, end);
+    }
 }
 
 static void load_symbols(struct module *m)
@@ -172,7 +209,7 @@ static void load_symbols(struct module *m)
             continue;
         out[k++] = (struct sym){es[i].st_value, es[i].st_size, es[i].st_name, type != STT_OBJECT};
     }
-    qsort(out, k, sizeof *out, sym_cmp);
+    sort_syms(out, k);
     m->map = map;
     m->map_len = len;
     m->strtab = (const char *)file + sh[symtab->sh_link].sh_offset;
@@ -242,7 +279,8 @@ static const char *gil_name(uint64_t off)
 const char *cvz_w_symbol(uint64_t addr, char *buf, size_t len, int data_only)
 {
     const char *res = NULL;
-    lock_symbols();
+    if (!lock_symbols())
+        return NULL;
     struct module *m = find_module(addr);
     if (m) {
         if (!m->loaded)
