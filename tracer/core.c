@@ -406,14 +406,20 @@ void cvz_rec_as(int tid, uint16_t kind, uint16_t sub, uint64_t ts, uint64_t obj,
 
 void cvz_rec_str(uint16_t kind, uint64_t ts, const char *args_json)
 {
+    cvz_rec_str_tid(kind, ts, 0, args_json);
+}
+
+void cvz_rec_str_tid(uint16_t kind, uint64_t ts, pid_t tid, const char *args_json)
+{
     if (!atomic_load_explicit(&g_active, memory_order_relaxed) || !args_json) return;
+    if (tid <= 0) tid = cvz_tid();
     if (lttng_emit_fn) {
-        struct cvz_record r = {.ts = ts, .kind = kind, .tid = cvz_tid()};
+        struct cvz_record r = {.ts = ts, .kind = kind, .tid = tid};
         lttng_emit_fn(&r, args_json);
         if (cvz_cfg.lttng == 2) return;
     }
     char pre[256];
-    size_t n = cvz_format_str_prefix(pre, kind, ts, cvz_pid, cvz_tid());
+    size_t n = cvz_format_str_prefix(pre, kind, ts, cvz_pid, tid);
     struct iovec iov[3] = {{pre, n},
                            {(void *)args_json, strlen(args_json)},
                            {(void *)cvz_str_suffix, strlen(cvz_str_suffix)}};

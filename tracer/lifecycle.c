@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -41,18 +42,117 @@ static bool may_record(void)
 
 /* ---- threads ------------------------------------------------------------------------------ */
 
+/* pthread_t -> kernel tid of the threads created through pthread_create, for cvz_tid_of().
+ * An entry is overwritten when glibc hands the same pthread_t to a new thread, which happens
+ * inside pthread_create, before anyone can join the new one: lookups never see a stale tid. */
+#define TIDMAP_SIZE 65536 /* power of two */
+#define TIDMAP_PROBE 64
+struct tidmap_entry {
+    unsigned long th;
+    pid_t tid;
+};
+static struct tidmap_entry *tidmap;
+static atomic_flag tidmap_busy = ATOMIC_FLAG_INIT;
+
+static void tidmap_lock(void)
+{
+    while (atomic_flag_test_and_set_explicit(&tidmap_busy, memory_order_acquire))
+        syscall(SYS_sched_yield);
+}
+static void tidmap_unlock(void) { atomic_flag_clear_explicit(&tidmap_busy, memory_order_release); }
+
+static uint32_t tidmap_hash(unsigned long th)
+{
+    return (uint32_t)((th >> 4) * 0x9E3779B97F4A7C15ull >> 40) & (TIDMAP_SIZE - 1);
+}
+
+static void tidmap_put(unsigned long th, pid_t tid)
+{
+    if (!tidmap) {
+        void *m = mmap(NULL, TIDMAP_SIZE * sizeof *tidmap, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) return;
+        tidmap_lock();
+        if (!tidmap) {
+            tidmap = m;
+            m = NULL;
+        }
+        tidmap_unlock();
+        if (m) munmap(m, TIDMAP_SIZE * sizeof *tidmap);
+    }
+    uint32_t h = tidmap_hash(th);
+    tidmap_lock();
+    struct tidmap_entry *victim = &tidmap[h];
+    for (uint32_t k = 0; k < TIDMAP_PROBE; k++) {
+        struct tidmap_entry *e = &tidmap[(h + k) & (TIDMAP_SIZE - 1)];
+        if (e->th == th || e->th == 0) {
+            victim = e;
+            break;
+        }
+    }
+    victim->th = th; /* full neighbourhood: the home entry is evicted */
+    victim->tid = tid;
+    tidmap_unlock();
+}
+
+pid_t cvz_tid_of(unsigned long th)
+{
+    pid_t tid = 0;
+    if (!tidmap || th == 0) return 0;
+    uint32_t h = tidmap_hash(th);
+    tidmap_lock();
+    for (uint32_t k = 0; k < TIDMAP_PROBE; k++) {
+        struct tidmap_entry *e = &tidmap[(h + k) & (TIDMAP_SIZE - 1)];
+        if (e->th == th) {
+            tid = e->tid;
+            break;
+        }
+        if (e->th == 0) break;
+    }
+    tidmap_unlock();
+    return tid;
+}
+
+/* glibc keeps the tid in struct pthread, set by the kernel when clone returns (and cleared
+ * when the thread exits); its offset is found once by looking for our own tid in ours. */
+static long pthread_tid_offset(void)
+{
+    static long offset = -1;
+    if (offset != -1) return offset;
+    const unsigned char *self = (const unsigned char *)pthread_self();
+    pid_t me = cvz_tid(), v;
+    offset = -2;
+    for (long off = 0x2d0, k = 0; k < 0x200; k++, off = k * 4) {
+        memcpy(&v, self + off, sizeof v);
+        if (v == me) {
+            offset = off;
+            break;
+        }
+    }
+    return offset;
+}
+
 struct start_box {
     void *(*fn)(void *);
     void *arg;
     pid_t parent;
     uint64_t ts;
+    _Atomic pid_t tid;  /* the child's, written first thing by the child */
+    atomic_int refs;    /* the creator and the child both read the box */
 };
+
+static void box_put(struct start_box *box)
+{
+    if (atomic_fetch_sub(&box->refs, 1) == 1) free(box);
+}
 
 static void *thread_trampoline(void *p)
 {
-    struct start_box box = *(struct start_box *)p;
-    free(p);
+    struct start_box *pbox = p;
     pid_t me = cvz_tid();
+    atomic_store(&pbox->tid, me);
+    struct start_box box = {pbox->fn, pbox->arg, pbox->parent, pbox->ts, me, 0};
+    box_put(pbox);
     /* thread.create belongs to the creator; the child writes it (with the creator's tid and
      * the time pthread_create was called) so that the creator never waits for the child. */
     cvz_rec_as(box.parent, CVZ_EV_THREAD_CREATE, 0, box.ts, (uint64_t)me, 0, 0, 0);
@@ -73,8 +173,21 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(vo
     box->arg = arg;
     box->parent = cvz_tid();
     box->ts = cvz_now();
+    atomic_store(&box->tid, 0);
+    atomic_store(&box->refs, 2);
     int rc = real_pthread_create(thread, attr, thread_trampoline, box);
-    if (rc != 0) free(box);
+    if (rc != 0) {
+        free(box);
+        return rc;
+    }
+    /* The child's tid without waiting for it: the child wrote it, or the kernel put it in
+     * struct pthread at clone; if the child exited in between, it had written it. */
+    pid_t tid = atomic_load(&box->tid);
+    long off = pthread_tid_offset();
+    if (!tid && off >= 0) memcpy(&tid, (const unsigned char *)*thread + off, sizeof tid);
+    if (tid <= 0) tid = atomic_load(&box->tid);
+    box_put(box);
+    if (tid > 0) tidmap_put((unsigned long)*thread, tid);
     return rc;
 }
 
