@@ -32,9 +32,10 @@
 struct kind_desc {
     const char *json_name;
     const char *phase;
+    const char *args; /* the JSON args of the kind, space-separated */
 };
 static const struct kind_desc kinds[] = {
-#define CVZ_EVENT(id, name, ph, args) {name, ph},
+#define CVZ_EVENT(id, name, ph, args) {name, ph, args},
 #include "cvz_events.def"
 #undef CVZ_EVENT
 };
@@ -53,6 +54,16 @@ static const struct kind_desc *kind_by_tracepoint(const char *tp)
         if (!*a && !*b) return &kinds[i];
     }
     return NULL;
+}
+
+/* Is `key` one of the kind's JSON args?  Tracepoints may carry more (the object's name on
+ * lock events, for LTTng tools), which the JSON line leaves out. */
+static bool is_json_arg(const struct kind_desc *kind, const char *key)
+{
+    size_t len = strlen(key);
+    for (const char *p = kind->args; (p = strstr(p, key)) != NULL; p += len)
+        if ((p == kind->args || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0')) return true;
+    return false;
 }
 
 /* ---- state ------------------------------------------------------------------------------ */
@@ -254,8 +265,7 @@ static void write_conviz_event(struct import *im, const struct kind_desc *kind,
         const bt_field_class_structure_member *m =
             bt_field_class_structure_borrow_member_by_index_const(fc, i);
         const char *key = bt_field_class_structure_member_get_name(m);
-        if (!strcmp(key, "ts") || !strcmp(key, "dur") || !strcmp(key, "pid") || !strcmp(key, "tid"))
-            continue;
+        if (!is_json_arg(kind, key)) continue; /* ts, pid, tid, dur, the object's name */
         const bt_field *f = bt_field_structure_borrow_member_field_by_index_const(payload, i);
         if (arg_absent(kind->json_name, key, f, reason)) continue;
         if (!first) putc(',', out);

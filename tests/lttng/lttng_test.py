@@ -225,6 +225,11 @@ def mode_roundtrip(opts, work, env):
               and f.get("res") in ("ok", "busy", "timeout", "eintr", "error")
               and "wait_ns" in f and f.get("depth") == 1 for f in acq),
           "lock_acquire fields: obj (hex), mode, res, wait_ns, depth")
+    declared = {(f["pid"], f["obj"]): f["name"] for name, f in ctf
+                if name == "conviz:object_declare"}
+    named = [f for f in acq if f.get("name") == declared.get((f["pid"], f["obj"]), "?")]
+    check(len(named) == len(acq) and any(f["name"] == "counter_lock" for f in acq),
+          "lock events carry the object's declared name (%d of %d)" % (len(named), len(acq)))
     rel = [f for name, f in ctf if name == "conviz:lock_release"]
     check(len(rel) == len(acq) and all("hold_ns" in f for f in rel),
           "as many lock_release (with hold_ns) as lock_acquire (%d, %d)" % (len(rel), len(acq)))
@@ -283,6 +288,9 @@ def mode_provider(opts, work, env):
     names = collections.Counter(name for name, _ in ctf)
     print("babeltrace2: " + ", ".join("%s %d" % kv for kv in sorted(names.items())))
     check(names["conviz:lock_acquire"] == 2 * n + 1, "2*%d+1 lock_acquire" % n)
+    check(all(f.get("name") == "counter_lock" for name, f in ctf
+              if name in ("conviz:lock_acquire", "conviz:lock_release")),
+          "lock events named after object_declare (also in the fork child)")
     check(names["conviz:thread_start"] == 2 and names["conviz:thread_exit"] == 2,
           "held-back thread_start of both threads emitted")
     start = [f for name, f in ctf if name == "conviz:process_start" and f.get("via") == "start"]

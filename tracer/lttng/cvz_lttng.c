@@ -272,6 +272,77 @@ static void classify(int32_t tid, int32_t parent_tid)
     if (skip) add_skip_tid(tid);
 }
 
+/* ---- object names ------------------------------------------------------------------------ */
+
+/* Events about an object carry its name (CVZ_EXTRA in cvz_lttng_args.def), from the object's
+ * object.declare: a fixed open-addressing table, lock-free for readers.  A slot is claimed
+ * with key 1 (no object lives at address 1), its name written, then its key published. */
+#define NAME_SLOTS   4096
+#define NAME_PROBES  64
+#define NAME_CLAIMED 1u
+static struct {
+    _Atomic uint64_t key;
+    char name[40];
+} g_names[NAME_SLOTS];
+
+static size_t name_hash(uint64_t obj)
+{
+    return (size_t)((obj >> 3) * 0x9E3779B97F4A7C15ull >> 52) & (NAME_SLOTS - 1);
+}
+
+static void copy_name(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void remember_name(uint64_t obj, const char *name)
+{
+    if (obj <= NAME_CLAIMED || !name || !*name) return;
+    size_t i = name_hash(obj);
+    for (int probe = 0; probe < NAME_PROBES; probe++, i = (i + 1) & (NAME_SLOTS - 1)) {
+        uint64_t key = atomic_load_explicit(&g_names[i].key, memory_order_acquire);
+        if (key == 0 && atomic_compare_exchange_strong(&g_names[i].key, &key, NAME_CLAIMED)) {
+            copy_name(g_names[i].name, sizeof(g_names[i].name), name);
+            atomic_store_explicit(&g_names[i].key, obj, memory_order_release);
+            return;
+        }
+        if (key == obj) { /* the address was reused by a new object */
+            copy_name(g_names[i].name, sizeof(g_names[i].name), name);
+            return;
+        }
+    }
+}
+
+static const char *object_name(uint64_t obj)
+{
+    size_t i = name_hash(obj);
+    for (int probe = 0; probe < NAME_PROBES; probe++, i = (i + 1) & (NAME_SLOTS - 1)) {
+        uint64_t key = atomic_load_explicit(&g_names[i].key, memory_order_acquire);
+        if (key == obj) return g_names[i].name;
+        if (key == 0) break;
+    }
+    return "";
+}
+
+/* Kinds whose tracepoint carries the object's name. */
+static bool kind_names_object(unsigned kind)
+{
+    switch (kind) {
+#define CVZ_ARG(key, type)
+#define CVZ_KARG(kind, key, type, member)
+#define CVZ_EXTRA(kind, key) case CVZ_EV_##kind:
+#include "cvz_lttng_args.def"
+#undef CVZ_ARG
+#undef CVZ_KARG
+#undef CVZ_EXTRA
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* ---- decoding --------------------------------------------------------------------------- */
 
 /* Every field to a neutral value: for string events, whose keys come in any order. */
@@ -411,6 +482,7 @@ static void decode_record(struct cvz_lttng_fields *f, const struct cvz_record *r
         fields_init(f, r);
         break;
     }
+    if (kind_names_object(r->kind)) f->name = object_name(f->obj);
 }
 
 /* One key of a string event, typed by cvz_lttng_args.def. */
@@ -555,15 +627,20 @@ static void decode_args(struct cvz_lttng_fields *f, int kind, const char *p, cha
 
 static void emit_now(const struct cvz_record *rec, const char *args_json)
 {
-    if (!cvz_lttng_kind_enabled(rec->kind)) return;
+    bool enabled = cvz_lttng_kind_enabled(rec->kind);
+    bool declare = rec->kind == CVZ_EV_OBJ_DECLARE && args_json;
+    if (!enabled && !declare) return;
     struct cvz_lttng_fields f;
     char strings[1024];
     if (args_json) {
         fields_init(&f, rec);
         decode_args(&f, rec->kind, args_json, strings, sizeof(strings));
+        if (kind_names_object(rec->kind) && !*f.name) f.name = object_name(f.obj);
     } else {
         decode_record(&f, rec);
     }
+    if (declare) remember_name(f.obj, f.name); /* even while its tracepoint is off */
+    if (!enabled) return;
     /* liblttng-ust may take its own mutexes in here (urcu registration of a new thread): the
      * core's guard keeps them out of the JSON trace when the core did not hold it already. */
     bool entered = core_enter && core_enter();

@@ -3,10 +3,12 @@
 # Run at build time: cmake -DEVENTS=.../cvz_events.def -DARGS=.../cvz_lttng_args.def
 #                          -DOUT_TP=.../cvz_lttng_tp.h -DOUT_FIRE=.../cvz_lttng_fire.h -P gen_tp.cmake
 # One tracepoint conviz:<name> per event kind (name = the JSON name, lower case, '.' -> '_'),
-# with the fields ts, pid, tid (+ dur for "X" kinds) and then the kind's args in their order,
-# typed by cvz_lttng_args.def.  The preprocessor cannot split the args string of the .def,
-# hence this small generator instead of an X-macro.
-file(STRINGS ${ARGS} arg_lines REGEX "^CVZ_K?ARG\\(")
+# with the fields ts, pid, tid (+ dur for "X" kinds), then the kind's args in their order,
+# typed by cvz_lttng_args.def, then the kind's CVZ_EXTRA fields (the object's name).  The
+# preprocessor cannot split the args string of the .def, hence this small generator instead of
+# an X-macro.
+cmake_minimum_required(VERSION 3.25) # script mode: the policies of the project (IN_LIST)
+file(STRINGS ${ARGS} arg_lines REGEX "^CVZ_(K?ARG|EXTRA)\\(")
 foreach(line IN LISTS arg_lines)
   if(line MATCHES "^CVZ_ARG\\(([a-z_0-9]+), *([A-Z]+)\\)")
     set(type_${CMAKE_MATCH_1} ${CMAKE_MATCH_2})
@@ -14,6 +16,8 @@ foreach(line IN LISTS arg_lines)
   elseif(line MATCHES "^CVZ_KARG\\(([A-Z_]+), *([a-z_0-9]+), *([A-Z]+), *([a-z_0-9]+)\\)")
     set(type_${CMAKE_MATCH_1}_${CMAKE_MATCH_2} ${CMAKE_MATCH_3})
     set(member_${CMAKE_MATCH_1}_${CMAKE_MATCH_2} ${CMAKE_MATCH_4})
+  elseif(line MATCHES "^CVZ_EXTRA\\(([A-Z_]+), *([a-z_0-9]+)\\)")
+    list(APPEND extra_${CMAKE_MATCH_1} ${CMAKE_MATCH_2})
   endif()
 endforeach()
 
@@ -37,6 +41,11 @@ foreach(line IN LISTS event_lines)
   string(APPEND fields "        lttng_ust_field_integer(int32_t, pid, f->pid)\n")
   string(APPEND fields "        lttng_ust_field_integer(int32_t, tid, f->tid)\n")
   separate_arguments(arg_list UNIX_COMMAND "${args}")
+  foreach(extra IN LISTS extra_${id})
+    if(NOT extra IN_LIST arg_list)
+      list(APPEND arg_list ${extra})
+    endif()
+  endforeach()
   foreach(arg IN LISTS arg_list)
     if(DEFINED type_${id}_${arg})
       set(t ${type_${id}_${arg}})
