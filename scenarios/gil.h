@@ -5,8 +5,9 @@
  *   - every switch interval (5 ms, like sys.getswitchinterval()) when another thread waits, or
  *     every N "bytecodes" with gil_ticks > 0 (the old Python 2 rule the course notes mention),
  *   - around blocking I/O (gil_io: release, block, take it back).
- * After dropping it on request the thread waits until another thread took it (CPython's
- * "forced switching"), otherwise it would usually grab it straight back.
+ * After dropping it on request the thread waits on GIL_switch_cond until another thread took it
+ * (CPython's "forced switching", its gil->switch_cond), otherwise it would usually grab the
+ * lock straight back.
  * The variable is named GIL so the tracer labels the lock "GIL" from the symbol table.
  */
 #ifndef LESSON_GIL_H
@@ -17,6 +18,8 @@
 #include <stdatomic.h>
 
 pthread_mutex_t GIL = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t GIL_switch_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t GIL_switch_cond = PTHREAD_COND_INITIALIZER;
 static atomic_int gil_waiting;        /* threads blocked taking the GIL */
 static atomic_uint gil_switch_number; /* how many times the GIL changed hands */
 static long gil_switch_ms = 5;        /* the switch interval */
@@ -33,7 +36,10 @@ static inline void gil_take(struct gil_state *st)
     atomic_fetch_add(&gil_waiting, 1);
     pthread_mutex_lock(&GIL);
     atomic_fetch_sub(&gil_waiting, 1);
+    pthread_mutex_lock(&GIL_switch_mutex); /* tell a thread that dropped it: handed over */
     st->number = atomic_fetch_add(&gil_switch_number, 1) + 1;
+    pthread_cond_broadcast(&GIL_switch_cond);
+    pthread_mutex_unlock(&GIL_switch_mutex);
     st->taken_at_ms = lesson_now_ms();
     st->ticks = 0;
 }
@@ -52,8 +58,10 @@ static inline void gil_maybe_switch(struct gil_state *st)
     if (!due || atomic_load(&gil_waiting) == 0) return;
     gil_drop(st);
     /* forced switching: let the waiter have it before we queue again */
+    pthread_mutex_lock(&GIL_switch_mutex);
     while (atomic_load(&gil_switch_number) == st->number && atomic_load(&gil_waiting) > 0)
-        sched_yield();
+        pthread_cond_wait(&GIL_switch_cond, &GIL_switch_mutex);
+    pthread_mutex_unlock(&GIL_switch_mutex);
     gil_take(st);
 }
 
