@@ -18,7 +18,11 @@ static int line_h(enum font_id f) { return ren_font_height(f) + ren_px(2); }
 
 /* ==== time axis ============================================================================ */
 
-int axis_height(const struct app *app) { return ren_font_height(FONT_SMALL) + ren_px(12); }
+int axis_height(const struct app *app)
+{
+    int h = ren_font_height(FONT_SMALL) + ren_px(12), hb = ren_font_height(FONT_BOLD) + ren_px(6);
+    return app->replay && hb > h ? hb : h;
+}
 
 static cvz_ns axis_origin(const struct app *app)
 {
@@ -107,6 +111,12 @@ void axis_draw(struct app *app)
     fmt_dur(v->t1 - v->t0, d, sizeof(d));
     snprintf(what, sizeof(what), "%s  (view %s)",
              origin == app->trace->t_min ? "time since start" : "time since selection", d);
+    if (app->replay) {
+        replay_status(app, what, sizeof(what));
+        int bh = ren_font_height(FONT_BOLD);
+        ren_text_fit(FONT_BOLD, ren_px(6), y + (h - bh) / 2, v->x0 - ren_px(10), what, COL_CURSOR);
+        return;
+    }
     ren_text_fit(FONT_SMALL, ren_px(6), y + (h - fh) / 2, v->x0 - ren_px(10), what, COL_DIM);
 }
 
@@ -608,6 +618,17 @@ static void stats_draw(struct app *app)
     if (bx > ren_px(120)) bx = ren_px(120);
     int bw = v->width - 2 * bx, bh = v->y1 - by - ren_px(10);
     if (bh < ren_px(100)) return;
+    if (st) { /* no taller than its content */
+        size_t rows = 5;
+        for (size_t i = 0; i < st->nthreads; i++)
+            rows += st->threads[i].time_in[CVZ_ST_RUNNING] + st->threads[i].time_in[CVZ_ST_READY] +
+                        st->threads[i].time_in[CVZ_ST_BLOCKED] > 0;
+        for (size_t i = 0; i < st->nobjects; i++)
+            rows += st->objects[i].attempts > 0;
+        rows += st->ndeadlocks > 0;
+        int want = (int)rows * line_h(FONT_UI) + ren_px(60);
+        if (want < bh) bh = want;
+    }
     ren_rect(bx + ren_px(3), by + ren_px(3), bw, bh, (rgba){0, 0, 0, 60});
     ren_rect(bx, by, bw, bh, COL_PANEL);
     ren_rect_outline(bx, by, bw, bh, (rgba){80, 80, 80, 255});

@@ -145,17 +145,13 @@ void replay_draw(struct app *app)
         ren_rect(x - ren_px(1), v->y0, ren_px(2) > 1 ? ren_px(2) : 2, v->y1 - v->y0, COL_CURSOR);
         ren_triangle(x - ren_px(6), v->y0, x + ren_px(6), v->y0, x, v->y0 + ren_px(8), COL_CURSOR);
     }
-    char t[32], sp[32], text[160];
+    /* the cursor's time and the speed are written in the axis corner (axis_draw) */
+}
+
+void replay_status(const struct app *app, char *buf, size_t len)
+{
+    char t[32], sp[32];
     fmt_time(app, app->cursor, t, sizeof(t));
     fmt_dur((cvz_ns)app->speed, sp, sizeof(sp));
-    snprintf(text, sizeof(text), "%s %s   speed %s/s   space: %s  . , step  ] [ speed  x: leave",
-             app->playing ? "\xE2\x96\xB6" : "\xE2\x80\x96", t, sp, app->playing ? "pause" : "play");
-    int w = ren_text_width(FONT_BOLD, text), fh = ren_font_height(FONT_BOLD);
-    int tx = x + ren_px(8);
-    if (tx + w > v->x1) tx = x - w - ren_px(8);
-    if (tx < v->x0) tx = v->x0;
-    int ty = v->y1 - fh - ren_px(8);
-    ren_rect(tx - ren_px(4), ty - ren_px(2), w + ren_px(8), fh + ren_px(4), (rgba){255, 255, 255, 235});
-    ren_rect_outline(tx - ren_px(4), ty - ren_px(2), w + ren_px(8), fh + ren_px(4), COL_CURSOR);
-    ren_text(FONT_BOLD, tx, ty, text, COL_CURSOR);
+    snprintf(buf, len, "%s %s  (%s/s)", app->playing ? "\xE2\x96\xB6" : "\xE2\x80\x96", t, sp);
 }

@@ -284,6 +284,7 @@ void replay_speed(struct app *app, double factor);
 void replay_jump(struct app *app, cvz_ns t);
 bool replay_tick(struct app *app, uint64_t now_ms); /* advances the cursor; true if it moved */
 void replay_draw(struct app *app);
+void replay_status(const struct app *app, char *buf, size_t len); /* "|| 150 ms (41 ms/s)" */
 
 /* ---- export.c ----------------------------------------------------------------------------- */
 
