@@ -692,11 +692,37 @@ struct order_node {
 
 /* The first EDGE_THREADS distinct threads that showed an order, and when each first did. */
 #define EDGE_THREADS 4
+/* Gate locks: the other locks a thread held every time it showed an order (at most
+ * EDGE_GATES kept: fewer gates known only means fewer cycles ruled out). */
+#define EDGE_GATES 4
 struct edge_seen {
     int32_t thread[EDGE_THREADS];
     cvz_ns t[EDGE_THREADS];
+    int32_t gate[EDGE_THREADS][EDGE_GATES];
+    uint8_t ngates[EDGE_THREADS];
     int n;
 };
+
+/* The gates of a first sighting: what the thread holds besides the two locks of the order. */
+static void gates_set(struct edge_seen *seen, int k, const struct held *hs, int32_t a, int32_t b)
+{
+    seen->ngates[k] = 0;
+    for (size_t i = 0; i < hs->n && seen->ngates[k] < EDGE_GATES; i++)
+        if (hs->items[i] != a && hs->items[i] != b) seen->gate[k][seen->ngates[k]++] = hs->items[i];
+}
+
+/* A later sighting by the same thread keeps only the gates held this time too. */
+static void gates_intersect(struct edge_seen *seen, int k, const struct held *hs)
+{
+    uint8_t n = 0;
+    for (uint8_t g = 0; g < seen->ngates[k]; g++) {
+        bool still = false;
+        for (size_t i = 0; i < hs->n && !still; i++)
+            still = hs->items[i] == seen->gate[k][g];
+        if (still) seen->gate[k][n++] = seen->gate[k][g];
+    }
+    seen->ngates[k] = n;
+}
 
 struct dl_state {
     const struct cvz_trace *t;
@@ -738,7 +764,7 @@ static int wait_cycle(struct dl_state *st, int32_t start, int32_t cur, int depth
 }
 
 static bool add_order_edge(struct dl_state *st, int32_t held, int32_t acquired, int32_t thread,
-                           cvz_ns t)
+                           cvz_ns t, const struct held *holding)
 {
     bool fresh;
     size_t *v =
@@ -757,16 +783,21 @@ static bool add_order_edge(struct dl_state *st, int32_t held, int32_t acquired, 
             st->seen_cap = cap;
         }
         st->seen[*v] = (struct edge_seen){.thread = {thread}, .t = {t}, .n = 1};
+        gates_set(&st->seen[*v], 0, holding, held, acquired);
         return true;
     }
     struct cvz_order_edge *e = (struct cvz_order_edge *)st->edges.items + *v;
     e->count++;
     struct edge_seen *seen = &st->seen[*v];
     for (int k = 0; k < seen->n; k++)
-        if (seen->thread[k] == thread) return true;
+        if (seen->thread[k] == thread) {
+            gates_intersect(seen, k, holding);
+            return true;
+        }
     if (seen->n < EDGE_THREADS) {
         seen->thread[seen->n] = thread;
-        seen->t[seen->n++] = t;
+        seen->t[seen->n] = t;
+        gates_set(seen, seen->n++, holding, held, acquired);
     }
     return true;
 }
@@ -791,10 +822,31 @@ struct cycle_search {
     bool truncated;
 };
 
-/* Give every edge of the path its own thread (backtracking over the few seen per edge). */
+/* Give every edge of the path its own thread (backtracking over the few seen per edge), such
+ * that no gate lock protects them all. */
+/* Is some lock held by every step of the cycle, each time (a gate lock)?  Then the steps
+ * cannot run at once and the cycle cannot deadlock. */
+static bool gated(const struct cycle_search *cs, size_t len)
+{
+    const struct edge_seen *first = &cs->st->seen[cs->path[0]];
+    for (uint8_t g = 0; g < first->ngates[cs->pick[0]]; g++) {
+        int32_t gate = first->gate[cs->pick[0]][g];
+        bool everywhere = true;
+        for (size_t i = 1; i < len && everywhere; i++) {
+            const struct edge_seen *seen = &cs->st->seen[cs->path[i]];
+            bool has = false;
+            for (uint8_t h = 0; h < seen->ngates[cs->pick[i]] && !has; h++)
+                has = seen->gate[cs->pick[i]][h] == gate;
+            everywhere = has;
+        }
+        if (everywhere) return true;
+    }
+    return false;
+}
+
 static bool assign_threads(struct cycle_search *cs, size_t len, size_t i)
 {
-    if (i == len) return true;
+    if (i == len) return !gated(cs, len);
     const struct edge_seen *seen = &cs->st->seen[cs->path[i]];
     for (int k = 0; k < seen->n; k++) {
         bool used = false;
@@ -1098,7 +1150,7 @@ static bool pass_deadlocks(struct ctx *c, const bool *thread_sel)
                 const struct held *hs = &st.thread_holds[th];
                 for (size_t k = 0; k < hs->n && ok; k++)
                     if (hs->items[k] != obj)
-                        ok = add_order_edge(&st, hs->items[k], obj, th, ev[i].t);
+                        ok = add_order_edge(&st, hs->items[k], obj, th, ev[i].t, hs);
             }
             if (ev[i].type == EV_ACQUIRE) {
                 ok =

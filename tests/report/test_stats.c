@@ -540,6 +540,31 @@ static void test_join_deadlock(void)
     cvz_stats_free(s);
 }
 
+/* ABBA, but both orders taken while holding the same gate lock: cannot deadlock. */
+static void test_gate_lock(void)
+{
+    tb_reset(0, 1000);
+    int32_t t1 = tb_thread(1, "T1"), t2 = tb_thread(2, "T2");
+    int32_t g = tb_object("gate", CVZ_OBJ_MUTEX);
+    int32_t la = tb_object("a", CVZ_OBJ_MUTEX), lb = tb_object("b", CVZ_OBJ_MUTEX);
+    tb_hold(g, t1, 0, 0, 100, CVZ_ACQ_OK);
+    tb_hold(la, t1, 10, 10, 50, CVZ_ACQ_OK);
+    tb_hold(lb, t1, 20, 20, 30, CVZ_ACQ_OK);
+    tb_hold(g, t2, 200, 200, 300, CVZ_ACQ_OK);
+    tb_hold(lb, t2, 210, 210, 250, CVZ_ACQ_OK);
+    tb_hold(la, t2, 220, 220, 230, CVZ_ACQ_OK);
+    struct cvz_stats *s = stats_all();
+    CHECK_EQ(s->ninversions, 0);
+    cvz_stats_free(s);
+
+    /* T2 takes b then a once more, this time without the gate: now it can deadlock */
+    tb_hold(lb, t2, 400, 400, 450, CVZ_ACQ_OK);
+    tb_hold(la, t2, 420, 420, 430, CVZ_ACQ_OK);
+    s = stats_all();
+    CHECK_EQ(s->ninversions, 1);
+    cvz_stats_free(s);
+}
+
 /* Relocking a non-recursive mutex it holds: a deadlock of one thread. */
 static void test_self_deadlock(void)
 {
@@ -568,6 +593,7 @@ int main(void)
     test_self_deadlock();
     test_dense_orders();
     test_join_deadlock();
+    test_gate_lock();
     if (failures) {
         fprintf(stderr, "test_stats: %d check(s) failed\n", failures);
         return 1;
