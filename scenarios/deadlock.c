@@ -8,8 +8,8 @@
  *                  no cycle is possible.
  *   --fix trylock  thread-2 takes lock_b, then only *tries* lock_a; when it is busy it
  *                  releases lock_b, backs off and starts again (the notes' "add a timeout").
- * Each thread does --rounds rounds; a pause while holding the first lock makes the bad
- * interleaving happen every time.
+ * Each thread does --rounds rounds.  In the first round of `none` and `trylock` the two threads
+ * meet at a barrier while each holds its first lock, so the bad interleaving happens every time.
  */
 #include "lesson.h"
 
@@ -20,6 +20,9 @@ static pthread_mutex_t lock_b = PTHREAD_MUTEX_INITIALIZER;
 static enum { FIX_NONE, FIX_ORDER, FIX_TRYLOCK } opt_fix = FIX_NONE;
 static long opt_rounds = 3, opt_hold_ms = 30, opt_timeout_ms = 800;
 static pthread_barrier_t start_line;
+/* In the first round of the opposite-order versions, both threads meet here while each holds
+ * its first lock: the bad interleaving then happens every time, however loaded the machine. */
+static pthread_barrier_t both_hold_one;
 static long trylock_failures;
 
 static void *thread_1(void *arg)
@@ -29,7 +32,8 @@ static void *thread_1(void *arg)
     for (long r = 0; r < opt_rounds; r++) {
         pthread_mutex_lock(&lock_a);
         lesson_sleep_ms(opt_hold_ms); /* meanwhile thread-2 takes lock_b */
-        pthread_mutex_lock(&lock_b);  /* --fix none: waits forever for thread-2 */
+        if (r == 0 && opt_fix != FIX_ORDER) pthread_barrier_wait(&both_hold_one);
+        pthread_mutex_lock(&lock_b); /* --fix none: waits forever for thread-2 */
         lesson_mark("thread-1 round %ld", r);
         pthread_mutex_unlock(&lock_b);
         pthread_mutex_unlock(&lock_a);
@@ -48,9 +52,10 @@ static void *thread_2(void *arg)
             lesson_sleep_ms(opt_hold_ms);
             pthread_mutex_lock(&lock_b);
         } else {
-            for (;;) {
+            for (int attempt = 0;; attempt++) {
                 pthread_mutex_lock(&lock_b);
                 lesson_sleep_ms(opt_hold_ms); /* meanwhile thread-1 takes lock_a */
+                if (r == 0 && attempt == 0) pthread_barrier_wait(&both_hold_one);
                 if (opt_fix == FIX_NONE) {
                     pthread_mutex_lock(&lock_a); /* waits forever for thread-1 */
                     break;
@@ -130,6 +135,7 @@ int main(int argc, char **argv)
     dog.timeout_ms = opt_timeout_ms + opt_rounds * opt_hold_ms * 4;
     lesson_watchdog_start(&dog);
     pthread_barrier_init(&start_line, NULL, 2);
+    pthread_barrier_init(&both_hold_one, NULL, 2);
     pthread_t t1, t2;
     pthread_create(&t1, NULL, thread_1, NULL);
     pthread_create(&t2, NULL, thread_2, NULL);

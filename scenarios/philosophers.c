@@ -4,8 +4,9 @@
  * both neighbouring forks.
  *   --fix none    everyone takes the left fork, then the right one.  If all pick up their left
  *                 fork at once, each waits for a right fork its neighbour holds: a cycle of 5,
- *                 a deadlock.  A pause after the first fork makes it happen every time; a
- *                 watchdog stops the program after --timeout-ms (exit status 3).
+ *                 a deadlock.  At the first meal they meet at a barrier holding their left
+ *                 fork, so it happens every time; a watchdog stops the program after
+ *                 --timeout-ms (exit status 3).
  *   --fix order   forks are numbered and everybody takes the lower-numbered one first, so the
  *                 last philosopher reaches right first: the cycle cannot close.
  * Each philosopher eats --meals meals; a mark "meals=N" tells the checker how many were eaten.
@@ -26,6 +27,9 @@ static const char *const names[SEATS] = {"Aristotle", "Kant", "Spinoza", "Marx",
 static int opt_fix = 0;
 static long opt_meals = 3, opt_eat_ms = 20, opt_timeout_ms = 800;
 static pthread_barrier_t table_ready;
+/* --fix none: at the first meal everybody holds the left fork before anyone reaches for the
+ * right one, so the deadlock forms every time, however loaded the machine is. */
+static pthread_barrier_t all_hold_left;
 static atomic_long meals_eaten;
 
 static void *philosopher(void *arg)
@@ -42,6 +46,7 @@ static void *philosopher(void *arg)
     for (long meal = 0; meal < opt_meals; meal++) {
         pthread_mutex_lock(forks[first]);
         lesson_sleep_ms(opt_eat_ms); /* reaching for the other fork... */
+        if (meal == 0 && !opt_fix) pthread_barrier_wait(&all_hold_left);
         pthread_mutex_lock(forks[second]);
         lesson_mark("%s eats meal %ld", names[seat], meal);
         lesson_sleep_ms(opt_eat_ms); /* eating */
@@ -106,6 +111,7 @@ int main(int argc, char **argv)
     dog.timeout_ms = opt_timeout_ms + opt_meals * opt_eat_ms * 3 * SEATS;
     lesson_watchdog_start(&dog);
     pthread_barrier_init(&table_ready, NULL, SEATS);
+    pthread_barrier_init(&all_hold_left, NULL, SEATS);
     pthread_t threads[SEATS];
     for (long i = 0; i < SEATS; i++)
         pthread_create(&threads[i], NULL, philosopher, (void *)i);
