@@ -18,6 +18,7 @@ import time
 PROG = "@BENCH_PROG@"
 PRELOAD = "@PRELOAD@"
 HAVE_LTTNG_LIB = os.path.exists("@LTTNG_LIB@")
+BENCH_TRACER = "@BENCH_TRACER@"  # tracer-core's bench, when built: run once with a session
 
 
 def run(env, pairs):
@@ -89,9 +90,14 @@ def main():
                 elif best[name][0] is None:
                     best[name] = (None, err)
         results = [(name,) + best[name] for name, _, _ in rows]
+        tracer_table = ""
         if sessiond:
             if not started:
                 lttng("start")
+            if BENCH_TRACER and os.path.exists(BENCH_TRACER):
+                r = subprocess.run([BENCH_TRACER], env=dict(base, CONVIZ_QUIET="0"),
+                                   capture_output=True, text=True, timeout=600)
+                tracer_table = r.stdout
             stop = subprocess.run(["lttng", "stop", "bench"], env=base, capture_output=True,
                                   text=True)
             lost = [l for l in (stop.stdout + stop.stderr).splitlines() if "discarded" in l]
@@ -117,6 +123,10 @@ def main():
             print("  %-22s %10.1f %9.1fx" % (name, ns, ns / plain if plain else 0))
     if note:
         print("  " + note)
+    if sessiond and tracer_table:
+        print("\nbench_tracer (bench/tracer) with the same LTTng session active, so that its "
+              "conviz+lttng column records to LTTng:")
+        print(tracer_table, end="")
     return 0
 
 
