@@ -1,4 +1,4 @@
-/* bench_lock_pair.c - the cost of one uncontended pthread_mutex_lock + unlock pair, as the
+/* lock_pair_loop.c - the cost of one uncontended pthread_mutex_lock + unlock pair, as the
  * program sees it: best of 25 rounds of N pairs (argv[1], default 20000); short rounds, so
  * that one of them falls in a quiet moment of a shared machine.  bench_lttng runs it
  * plain, under conviz (JSON) and under conviz with LTTng output, side by side. */
@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 {
     long pairs = argc > 1 ? atol(argv[1]) : 20000;
     if (pairs <= 0) {
-        fprintf(stderr, "usage: bench_lock_pair [PAIRS]\n");
+        fprintf(stderr, "usage: lock_pair_loop [PAIRS]\n");
         return 2;
     }
     double best = 1e30;
