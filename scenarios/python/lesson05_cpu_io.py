@@ -20,6 +20,7 @@ def work():                       # CPU-bound
     res = 0
     for i in range(N):
         res *= i
+    _conviz.mark("work done")
 
 
 def io_work():                    # IO-bound: the GIL is released while sleeping

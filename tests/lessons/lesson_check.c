@@ -1121,18 +1121,31 @@ static void check_py_rlock(const struct cvz_trace *t)
     expect(waited >= 1, "a thread waited for the RLock's underlying lock (%zu threads)", waited);
 }
 
-static void check_py_gil_procs(const struct cvz_trace *t)
+/* How many processes left a "work done" mark. */
+static size_t processes_with_work(const struct cvz_trace *t)
 {
-    size_t procs_with_work = 0;
+    size_t n = 0;
     for (size_t p = 0; p < t->nprocs; p++)
         for (size_t i = 0; i < t->nmarks; i++)
             if (t->marks[i].kind == CVZ_MARK_USER && t->marks[i].text &&
                 !strcmp(t->marks[i].text, "work done") &&
                 t->threads[t->marks[i].thread].pid == t->procs[p].pid) {
-                procs_with_work++;
+                n++;
                 break;
             }
-    expect(procs_with_work == 2, "two processes did the work (%zu)", procs_with_work);
+    return n;
+}
+
+static void check_py_gil_procs(const struct cvz_trace *t)
+{
+    size_t n = processes_with_work(t);
+    expect(n == 2, "two processes did the work (%zu)", n);
+}
+
+static void check_py_cpu_procs(const struct cvz_trace *t)
+{
+    size_t n = processes_with_work(t);
+    expect(n == 4, "four processes did the work, each with its own GIL (%zu)", n);
 }
 
 static void check_py_parallel(const struct cvz_trace *t)
@@ -1242,6 +1255,7 @@ static const struct lesson_check {
     {"py-parallel", check_py_parallel, "3 (CPython): three tasks at once in three processes"},
     {"py-gil-threads", check_py_gil, "4 (CPython): the GIL is labelled, one holder at a time"},
     {"py-gil-procs", check_py_gil_procs, "4 (CPython): two processes each did the work"},
+    {"py-cpu-procs", check_py_cpu_procs, "5 (CPython): 4 processes did the CPU work"},
     {"py-io-threads", check_py_io_threads, "5 (CPython): 10 threads wait on I/O together"},
     {"py-counter", check_py_counter, "6 (CPython): threading.Lock gives the exact count"},
     {"py-rlock", check_py_rlock, "7 (CPython): RLock re-entry"},
