@@ -263,7 +263,12 @@ int cmd_record(int argc, char **argv)
         const char *old = getenv("LD_PRELOAD");
         char *preload = malloc(strlen(lib) + (old ? strlen(old) : 0) + 2);
         if (!preload) _exit(2);
-        sprintf(preload, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
+        size_t first = old ? strcspn(old, ": ") : 0;
+        if (old && first && (memmem(old, first, "libasan", 7) || memmem(old, first, "libtsan", 7)))
+            /* a sanitizer runtime must stay first in the list (sanitizer builds of conviz) */
+            sprintf(preload, "%.*s:%s%s", (int)first, old, lib, old + first);
+        else
+            sprintf(preload, "%s%s%s", lib, old && *old ? ":" : "", old && *old ? old : "");
         char pidbuf[24];
         snprintf(pidbuf, sizeof pidbuf, "%d", (int)getpid());
         setenv("LD_PRELOAD", preload, 1);

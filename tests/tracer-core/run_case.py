@@ -217,7 +217,10 @@ def case_fork_exec(c):
 
 
 def threads_case(c, n):
-    p, path = c.record([c.o.prog, "threads", str(n)], timeout=120)
+    # 1M rings: the main thread records two events per join, 40 000 in a burst at the end,
+    # which a collector starved by a loaded machine may not drain in time with 256K.
+    p, path = c.record([c.o.prog, "threads", str(n)], record_opts=["--buffer-size", "1M"],
+                       timeout=120)
     check(p.returncode == 0 and p.stdout.decode().strip() == str(n), f"program failed: {p}")
     ev = load(path)
     check_invariants(ev)
