@@ -100,6 +100,7 @@ void app_free(struct app *app)
     free(app->thread_summ);
     free(app->cpu_summ);
     stats_invalidate(app);
+    lanes_free();
     memset(app, 0, sizeof(*app));
 }
 

@@ -1131,6 +1131,7 @@ static size_t holds_by_acquire(const struct cvz_trace *tr, const struct cvz_obje
     size_t n = 0;
     for (size_t k = a; k < b; k++)
         if (o->holds[k].result == CVZ_ACQ_OK) order[n++] = k;
+    if (n < 2) return n;
     sort_holds = o->holds;
     qsort(order, n, sizeof(size_t), cmp_acquire);
     (void)tr;
@@ -1166,6 +1167,12 @@ int object_rows(const struct cvz_trace *tr, int32_t obj)
     }
     return hold_rows + (wait_rows ? wait_rows : 1);
 }
+
+/* Scratch arrays of lock_draw, kept between frames (freed by lanes_free). */
+static struct {
+    uint8_t *hold_row;
+    size_t *order, cap;
+} lock_scratch;
 
 static void lock_draw(struct app *app, const struct lane *lane, int y)
 {
@@ -1223,8 +1230,8 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
     for (int r = 0; r < LOCK_SUBROWS; r++)
         wait_end[r] = INT64_MIN;
     /* holder rows, chosen in acquisition order */
-    static uint8_t *hold_row;
-    static size_t *order, cap;
+    uint8_t *hold_row = lock_scratch.hold_row;
+    size_t *order = lock_scratch.order, cap = lock_scratch.cap;
     bool overlap = holds_may_overlap(o);
     if (overlap && b - a > cap) {
         size_t ncap = (b - a) * 2;
@@ -1233,8 +1240,11 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
         size_t *no = realloc(order, ncap * sizeof(size_t));
         if (no) order = no;
         if (nr && no) cap = ncap;
+        lock_scratch.hold_row = hold_row;
+        lock_scratch.order = order;
+        lock_scratch.cap = cap;
     }
-    if (overlap && b - a <= cap) {
+    if (overlap && b > a && b - a <= cap && order && hold_row) {
         size_t n = holds_by_acquire(tr, o, a, b, order);
         memset(hold_row, 0, b - a);
         for (size_t k = 0; k < n; k++) {
@@ -1787,4 +1797,15 @@ void lanes_draw(struct app *app)
     wakes_draw(app);
     /* separator between labels and timeline */
     ren_rect(v->x0 - 1, v->y0, 1, v->y1 - v->y0, (rgba){180, 180, 180, 255});
+}
+
+void lanes_free(void)
+{
+    free(prof.running);
+    free(prof.ready);
+    free(prof.keys);
+    memset(&prof, 0, sizeof(prof));
+    free(lock_scratch.hold_row);
+    free(lock_scratch.order);
+    memset(&lock_scratch, 0, sizeof(lock_scratch));
 }

@@ -160,6 +160,7 @@ int lane_find(const struct app *app, int kind, int32_t index); /* lane index or 
 int lane_at_y(const struct app *app, int y);                    /* lane under a pixel or -1 */
 int lane_screen_y(const struct app *app, const struct lane *lane);
 void lanes_draw(struct app *app);
+void lanes_free(void); /* per-frame caches of lanes.c */
 void wakes_draw(struct app *app);
 void lane_label(const struct app *app, const struct lane *lane, char *buf, size_t len);
 /* The owner of `obj` at time t (thread index) and the number of waiters, for tooltips. */

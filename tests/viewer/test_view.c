@@ -503,6 +503,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_view CASE VIEWER DATA_DIR TMP_DIR\n");
         return 2;
     }
+    /* under ASan, a viewer that reports an error must not look like a clean "exit 1" */
+    setenv("ASAN_OPTIONS", "exitcode=86", 0);
     case_name = argv[1];
     viewer = argv[2];
     data_dir = argv[3];
