@@ -8,12 +8,16 @@
  *   2. objects: one walk over each object's holds (waits, holds, counts, owner changes,
  *      waiters) with per-thread scratch arrays reset through a "touched" list, so the cost is
  *      linear in the holds;
- *   3. deadlocks: one time-ordered sweep over request/acquire/release of lock-like objects
- *      keeps who holds what and who waits for what.  A wait that closes a cycle in the
- *      wait-for graph is an actual deadlock (perf's builtin-lock.c keeps the same per-thread
- *      state); every request made while holding other locks adds an edge to the lock-order
- *      graph (as Helgrind and TSan do), whose cycles with two or more threads are potential
- *      deadlocks.
+ *   3. deadlocks: one time-ordered sweep (radix-sorted) over request/acquire/release of
+ *      lock-like objects and pthread_join waits keeps who holds what and who waits for what.
+ *      A wait that closes a cycle in the wait-for graph is an actual deadlock (perf's
+ *      builtin-lock.c keeps the same per-thread state); every request made while holding
+ *      other locks adds an edge to the lock-order graph (as Helgrind and TSan do).  Its
+ *      cycles, searched inside strongly connected components and shortest first, are
+ *      potential deadlocks when distinct threads can take each step and no gate lock
+ *      protects them all.
+ * Requests still pending when the trace ends are not holds in the model; they are recovered
+ * from each thread's last BLOCKED span (add_pending_waits).
  */
 #include "cvz_stats.h"
 
