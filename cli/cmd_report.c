@@ -335,11 +335,13 @@ static void text_threads(const struct cvz_stats *s, size_t top)
         if (ts->time_in[CVZ_ST_BLOCKED] > 0) {
             char line[256];
             int len = snprintf(line, sizeof(line), "      blocked:");
+            bool first = true;
             for (int k = 0; k < CVZ_R__COUNT; k++) {
                 if (!ts->blocked_by[k]) continue;
                 char item[64];
-                int m = snprintf(item, sizeof(item), " %s %s", cvz_reason_names[k],
-                                 NS(ts->blocked_by[k]));
+                int m = snprintf(item, sizeof(item), "%s %s %s", first ? "" : ",",
+                                 cvz_reason_names[k], NS(ts->blocked_by[k]));
+                first = false;
                 if (len + m + 1 > 79) break;
                 len += snprintf(line + len, sizeof(line) - (size_t)len, "%s", item);
             }
