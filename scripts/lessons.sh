@@ -64,10 +64,11 @@ record() {
   rm -f "$out"
   local typing=
   case "$*" in *lesson01_states.py*) typing=1.5 ;; esac
+  # 2 MB rings: CPython's pool helper threads hand the GIL over thousands of times a second
   if [ $record_with_cli = 1 ]; then
-    set -- "$bin/conviz" record -o "$out" -- "$@"
+    set -- "$bin/conviz" record --buffer-size 2M -o "$out" -- "$@"
   else
-    set -- env LD_PRELOAD="$lib" CONVIZ_OUT="$out" "$@"
+    set -- env LD_PRELOAD="$lib" CONVIZ_OUT="$out" CONVIZ_BUFFER=2M "$@"
   fi
   if [ -n "$typing" ]; then
     (sleep "$typing"; echo hello) | timeout 60 "$@" >"$out_dir/$name.log" 2>&1

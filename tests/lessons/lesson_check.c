@@ -1373,6 +1373,7 @@ int main(int argc, char **argv)
                                                  : "none",
          trace->broken, trace->lost_events);
     expect(trace->nthreads > 0, "the trace has threads");
+    expect(trace->lost_events == 0, "no event was lost (%" PRIu64 ")", trace->lost_events);
     if (trace->nthreads > 0) check->check(trace);
     printf("%s: %d ok, %d failed, %d skipped\n", failures ? "FAIL" : "PASS", passes, failures,
            skips);
