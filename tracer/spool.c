@@ -58,16 +58,30 @@ char *cvz_fmt_str(char *p, const char *s)
     return p;
 }
 
+static const char digit_pairs[201] = "00010203040506070809101112131415161718192021222324"
+                                     "25262728293031323334353637383940414243444546474849"
+                                     "50515253545556575859606162636465666768697071727374"
+                                     "75767778798081828384858687888990919293949596979899";
+
 char *cvz_fmt_u64(char *p, uint64_t v)
 {
     char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (n) *p++ = tmp[--n];
-    return p;
+    char *t = tmp + sizeof tmp;
+    while (v >= 100) { /* two digits per division: the collector formats millions of these */
+        unsigned d = (unsigned)(v % 100) * 2;
+        v /= 100;
+        *--t = digit_pairs[d + 1];
+        *--t = digit_pairs[d];
+    }
+    if (v >= 10) {
+        *--t = digit_pairs[v * 2 + 1];
+        *--t = digit_pairs[v * 2];
+    } else {
+        *--t = (char)('0' + v);
+    }
+    size_t n = (size_t)(tmp + sizeof tmp - t);
+    memcpy(p, t, n);
+    return p + n;
 }
 
 char *cvz_fmt_i64(char *p, int64_t v)
@@ -96,12 +110,12 @@ char *cvz_fmt_hex(char *p, uint64_t v)
 char *cvz_fmt_ts(char *p, uint64_t ns)
 {
     p = cvz_fmt_u64(p, ns / 1000);
-    uint64_t frac = ns % 1000;
-    *p++ = '.';
-    *p++ = (char)('0' + frac / 100);
-    *p++ = (char)('0' + frac / 10 % 10);
-    *p++ = (char)('0' + frac % 10);
-    return p;
+    unsigned frac = (unsigned)(ns % 1000);
+    p[0] = '.';
+    p[1] = (char)('0' + frac / 100);
+    p[2] = digit_pairs[(frac % 100) * 2];
+    p[3] = digit_pairs[(frac % 100) * 2 + 1];
+    return p + 4;
 }
 
 char *cvz_fmt_json_escaped(char *p, size_t cap, const char *s, size_t len)
@@ -125,50 +139,63 @@ char *cvz_fmt_json_escaped(char *p, size_t cap, const char *s, size_t len)
 
 /* ---- records -> JSON -------------------------------------------------------------------- */
 
-static char *key(char *p, const char *k)
+/* Keys are string literals: copy them with a length known at compile time. */
+#define LIT(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
+#define key(p, k) LIT((p), ",\"" k "\":")
+#define key_u(p, k, v) cvz_fmt_u64(key(p, k), (v))
+#define key_i(p, k, v) cvz_fmt_i64(key(p, k), (v))
+static char *put_quoted(char *p, const char *v)
 {
-    *p++ = ',';
-    *p++ = '"';
-    p = cvz_fmt_str(p, k);
-    *p++ = '"';
-    *p++ = ':';
-    return p;
-}
-static char *key_u(char *p, const char *k, uint64_t v) { return cvz_fmt_u64(key(p, k), v); }
-static char *key_i(char *p, const char *k, int64_t v) { return cvz_fmt_i64(key(p, k), v); }
-static char *key_s(char *p, const char *k, const char *v)
-{
-    p = key(p, k);
     *p++ = '"';
     p = cvz_fmt_str(p, v);
     *p++ = '"';
     return p;
 }
-static char *key_hex(char *p, const char *k, uint64_t v)
+#define key_s(p, k, v) put_quoted(key(p, k), (v))
+static char *put_hex(char *p, uint64_t v)
 {
-    p = key(p, k);
     *p++ = '"';
     p = cvz_fmt_hex(p, v);
     *p++ = '"';
     return p;
 }
+#define key_hex(p, k, v) put_hex(key(p, k), (v))
+
+/* `{"ph":..,"name":..,"cat":..,"pid":` per kind, built once (the collector's hot path). */
+static char prefix_text[CVZ_EV__COUNT][96];
+static uint8_t prefix_len[CVZ_EV__COUNT];
+static _Atomic int prefix_ready;
+
+static void prefix_build(void)
+{
+    for (int kind = 0; kind < CVZ_EV__COUNT; kind++) {
+        const char *ph = ev_phases[kind];
+        char *p = prefix_text[kind];
+        p = cvz_fmt_str(p, "{\"ph\":\"");
+        p = cvz_fmt_str(p, ph);
+        p = cvz_fmt_str(p, ph[0] == 'i' ? "\",\"s\":\"t\",\"name\":\"" : "\",\"name\":\"");
+        p = cvz_fmt_str(p, ev_names[kind]);
+        if (ph[0] == 'M')
+            p = cvz_fmt_str(p, "\"");
+        else
+            p = cvz_fmt_str(p, kind == CVZ_EV_RUNNING ? "\",\"cat\":\"cvz.sched\""
+                                                      : "\",\"cat\":\"cvz\"");
+        p = cvz_fmt_str(p, ",\"pid\":");
+        prefix_len[kind] = (uint8_t)(p - prefix_text[kind]);
+    }
+    atomic_store_explicit(&prefix_ready, 1, memory_order_release);
+}
 
 static char *line_prefix(char *p, uint16_t kind, uint64_t ts, int pid, int tid)
 {
-    const char *ph = kind < CVZ_EV__COUNT ? ev_phases[kind] : "i";
-    p = cvz_fmt_str(p, "{\"ph\":\"");
-    p = cvz_fmt_str(p, ph);
-    p = cvz_fmt_str(p, ph[0] == 'i' ? "\",\"s\":\"t\",\"name\":\"" : "\",\"name\":\"");
-    p = cvz_fmt_str(p, kind < CVZ_EV__COUNT ? ev_names[kind] : "unknown");
-    if (ph[0] == 'M')
-        p = cvz_fmt_str(p, "\"");
-    else
-        p = cvz_fmt_str(p, kind == CVZ_EV_RUNNING ? "\",\"cat\":\"cvz.sched\"" : "\",\"cat\":\"cvz\"");
-    p = cvz_fmt_str(p, ",\"pid\":");
+    if (!atomic_load_explicit(&prefix_ready, memory_order_acquire)) prefix_build();
+    if (kind >= CVZ_EV__COUNT) kind = CVZ_EV_LOST; /* never written: records are checked */
+    memcpy(p, prefix_text[kind], prefix_len[kind]);
+    p += prefix_len[kind];
     p = cvz_fmt_i64(p, pid);
-    p = cvz_fmt_str(p, ",\"tid\":");
+    p = LIT(p, ",\"tid\":");
     p = cvz_fmt_i64(p, tid);
-    p = cvz_fmt_str(p, ",\"ts\":");
+    p = LIT(p, ",\"ts\":");
     return cvz_fmt_ts(p, ts);
 }
 
@@ -191,10 +218,10 @@ size_t cvz_format_record(char *out, const struct cvz_record *r, int pid)
 {
     char *p = line_prefix(out, r->kind, r->ts, pid, r->tid);
     if (r->kind == CVZ_EV_RUNNING) {
-        p = cvz_fmt_str(p, ",\"dur\":");
+        p = LIT(p, ",\"dur\":");
         p = cvz_fmt_ts(p, r->b);
     }
-    p = cvz_fmt_str(p, ",\"args\":{");
+    p = LIT(p, ",\"args\":{");
     char *args = p;
     switch (r->kind) {
     case CVZ_EV_LOCK_REQUEST:
@@ -296,7 +323,7 @@ size_t cvz_format_record(char *out, const struct cvz_record *r, int pid)
         memmove(args, args + 1, (size_t)(p - args - 1));
         p--;
     }
-    p = cvz_fmt_str(p, cvz_str_suffix);
+    p = LIT(p, "}},\n");
     return (size_t)(p - out);
 }
 
