@@ -313,6 +313,32 @@ static size_t pick_threads(const struct cvz_stats *s, size_t top, size_t *order)
     return top;
 }
 
+/* Only for a run of several processes: who they were and how they ended. */
+static void text_processes(const struct cvz_stats *s, size_t top)
+{
+    const struct cvz_trace *trace = s->trace;
+    if (s->nprocs < 2) return;
+    section("Processes");
+    printf("  %7s %7s %9s %9s %-9s %s\n", "pid", "parent", "start", "end", "exit", "command");
+    for (size_t i = 0; i < s->nprocs && i < top; i++) {
+        const struct cvz_process *p = &trace->procs[s->procs[i]];
+        char exit_text[16] = "?";
+        if (p->exit_signal)
+            snprintf(exit_text, sizeof(exit_text), "signal %d", p->exit_signal);
+        else if (p->exit_status >= 0)
+            snprintf(exit_text, sizeof(exit_text), "%d", p->exit_status);
+        /* the program's base name and its arguments: the directory rarely fits */
+        const char *cmd = p->cmdline ? p->cmdline : "";
+        const char *space = strchr(cmd, ' ');
+        const char *slash = cmd;
+        for (const char *c = cmd; *c && (!space || c < space); c++)
+            if (*c == '/') slash = c + 1;
+        printf("  %7d %7d %9s %9s %-9s %.31s\n", p->pid, p->ppid, NS(p->t_start - trace->t_min),
+               NS(p->t_end - trace->t_min), exit_text, slash);
+    }
+    if (s->nprocs > top) printf("  (%zu more)\n", s->nprocs - top);
+}
+
 static void text_threads(const struct cvz_stats *s, size_t top)
 {
     const struct cvz_trace *trace = s->trace;
@@ -576,6 +602,21 @@ static cJSON *json_report(const struct cvz_stats *s, const struct report_opts *o
     for (int c = 0; c < sum->ncpu; c++)
         cJSON_AddItemToArray(jc, cJSON_CreateNumber((double)sum->cpu_busy[c]));
 
+    cJSON *jps = cJSON_AddArrayToObject(root, "processes");
+    for (size_t i = 0; i < s->nprocs; i++) {
+        const struct cvz_process *p = &trace->procs[s->procs[i]];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "pid", p->pid);
+        cJSON_AddNumberToObject(o, "ppid", p->ppid);
+        cJSON_AddStringToObject(o, "cmdline", p->cmdline ? p->cmdline : "");
+        cJSON_AddNumberToObject(o, "start_ns", (double)(p->t_start - t0));
+        cJSON_AddNumberToObject(o, "end_ns", (double)(p->t_end - t0));
+        cJSON_AddNumberToObject(o, "exit_status", p->exit_status);
+        cJSON_AddNumberToObject(o, "exit_signal", p->exit_signal);
+        cJSON_AddNumberToObject(o, "threads", (double)p->nthreads);
+        cJSON_AddItemToArray(jps, o);
+    }
+
     cJSON *jths = cJSON_AddArrayToObject(root, "threads");
     for (size_t i = 0; i < s->nthreads; i++) {
         const struct cvz_thread_stats *ts = &s->threads[i];
@@ -766,6 +807,7 @@ int cmd_report(int argc, char **argv)
         if (trace->caption) printf("  %.76s\n", trace->caption);
         text_load(trace);
         text_summary(s);
+        text_processes(s, opt.top);
         text_threads(s, opt.top);
         text_objects(s, opt.top, opt.sort_name);
         text_deadlocks(s, opt.top);

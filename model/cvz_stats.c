@@ -347,8 +347,11 @@ static bool pass_threads(struct ctx *c)
             }
         }
     }
-    for (size_t p = 0; p < t->nprocs; p++)
-        sum->nprocs += proc_seen[p];
+    s->procs = xcalloc(t->nprocs, sizeof(*s->procs));
+    if (!s->procs) ok = false;
+    for (size_t p = 0; ok && p < t->nprocs; p++)
+        if (proc_seen[p]) s->procs[s->nprocs++] = (int32_t)p;
+    sum->nprocs = s->nprocs;
     free(proc_seen);
     sum->nthreads = s->nthreads;
 
@@ -1380,6 +1383,7 @@ void cvz_stats_free(struct cvz_stats *stats)
     for (size_t i = 0; stats->threads && i < stats->nthreads; i++)
         free(stats->threads[i].top_objects);
     free(stats->threads);
+    free(stats->procs);
     for (size_t i = 0; stats->objects && i < stats->nobjects; i++)
         free(stats->objects[i].top_waiters);
     free(stats->objects);

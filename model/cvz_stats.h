@@ -127,6 +127,8 @@ struct cvz_stats {
     struct cvz_inversion *inversions;
     size_t ninversions;
     bool inversions_truncated; /* too many cycles: only the first CVZ_STATS_MAX_CYCLES kept */
+    int32_t *procs;            /* indexes of the processes with a thread in `threads`, in */
+    size_t nprocs;             /* trace order (summary.nprocs of them) */
 };
 
 #define CVZ_STATS_MAX_CYCLES 256
