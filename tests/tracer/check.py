@@ -280,6 +280,24 @@ def check_pipe(t, args):
     expect(files, "a regular file read is fdkind file")
 
 
+def check_socket(t, args):
+    nmsg = int(args[0])
+    io = [e for e in t.named("block.begin") if e["args"].get("reason") == "io"]
+    by_fn = collections.defaultdict(list)
+    for e in io:
+        by_fn[e["args"]["fn"]].append(e)
+    expect(len(by_fn["send"]) == nmsg and len(by_fn["recv"]) == nmsg
+           and len(by_fn["poll"]) == nmsg, f"send/recv/poll counts: "
+           f"{ {k: len(v) for k, v in by_fn.items()} }")
+    for fn in ("send", "recv", "poll"):
+        kinds = {e["args"].get("fdkind") for e in by_fn[fn]}
+        expect(kinds == {"socket"}, f"{fn} on a socket: {kinds}", by_fn[fn])
+        inodes = {e["args"].get("inode") for e in by_fn[fn]}
+        expect(len(inodes) == 1 and 0 not in inodes, f"{fn}: one socket inode {inodes}")
+    ends = [e for e in t.named("block.end") if e["args"].get("fn") == "recv"]
+    expect(all(e["args"]["res"] == 1 for e in ends), "each recv returns 1 byte", ends)
+
+
 def check_signal(t, args):
     acq = [e for e in t.named("lock.acquire") if e["args"].get("res") == "eintr"]
     expect(len(acq) >= 1, "sem_wait interrupted by a signal: res eintr", t.named("lock.acquire"))
