@@ -41,6 +41,9 @@ static void check(const struct cvz_trace *tr, const struct cvz_stats *s)
     REQUIRE(par == sum->wall);
     for (int c = 0; c < sum->ncpu; c++)
         REQUIRE(sum->cpu_busy[c] >= 0 && sum->cpu_busy[c] <= sum->wall);
+    REQUIRE(s->nprocs == sum->nprocs);
+    for (size_t i = 0; i < s->nprocs; i++)
+        REQUIRE(s->procs[i] >= 0 && (size_t)s->procs[i] < tr->nprocs);
     for (size_t i = 0; i < s->nthreads; i++) {
         const struct cvz_thread_stats *ts = &s->threads[i];
         REQUIRE(ts->thread >= 0 && (size_t)ts->thread < tr->nthreads);
