@@ -208,6 +208,8 @@ struct objx {
     bool declared;
     cvz_ns rel_t, prev_rel_t, sig_t, arr_t;
     int32_t rel_thr, prev_rel_thr, sig_thr, arr_thr;
+    int32_t *holders; /* threads with an open hold (locks) */
+    size_t nholders, capholders;
 };
 
 struct link { /* a fork/spawn or a create, matched to its child after the pass */
@@ -641,6 +643,59 @@ static void note_release(struct derive *d, int32_t obj, int32_t thread, cvz_ns t
     x->rel_thr = thread;
 }
 
+static int32_t thr_of_tid(struct derive *d, int32_t final) { return d->thr[d->thr_by_final[final]].tid; }
+
+static void holder_add(struct objx *x, int32_t thread)
+{
+    for (size_t i = 0; i < x->nholders; i++)
+        if (x->holders[i] == thread) return;
+    int32_t *slot = PUSH(x->holders, x->nholders, x->capholders);
+    if (slot) *slot = thread;
+}
+
+static void holder_remove(struct objx *x, int32_t thread)
+{
+    for (size_t i = 0; i < x->nholders; i++)
+        if (x->holders[i] == thread) {
+            x->holders[i] = x->holders[--x->nholders];
+            return;
+        }
+}
+
+/* Before `thread` takes lock `o` in `mode`: a mutex (or an rwlock's writer) is never held by
+ * two threads at once; if the trace says so, a release is missing (lost events, a lock taken
+ * where it is not interposed): end the other thread's hold here and count it. */
+static void take_exclusive(struct derive *d, int32_t o, int32_t thread, uint8_t mode, cvz_ns ts)
+{
+    struct objx *x = &d->objx[o];
+    struct cvz_object *ob = &d->tr->objects[o];
+    if (ob->kind == CVZ_OBJ_SEM || ob->kind == CVZ_OBJ_CONDVAR || ob->kind == CVZ_OBJ_BARRIER)
+        return;
+    for (size_t i = 0; i < x->nholders;) {
+        int32_t other = x->holders[i];
+        int32_t pi = hmap_get(&d->pair_map, (uint32_t)o, (uint32_t)other);
+        struct pair *po = pi >= 0 ? &d->pairs[pi] : NULL;
+        if (other == thread || !po || open_count(po) <= 0) {
+            if (other == thread) {
+                i++;
+            } else {
+                x->holders[i] = x->holders[--x->nholders];
+            }
+            continue;
+        }
+        if (mode == 'r' && ob->holds[po->open[po->nopen - 1]].mode == 'r') {
+            i++; /* readers share */
+            continue;
+        }
+        while (open_count(po) > 0)
+            ob->holds[open_pop(po, false)].t_rel = ts;
+        po->depth = 0;
+        broken(d, "%s taken by tid %d at %lld ns while tid %d holds it (a release is missing)",
+               ob->name, thr_of_tid(d, thread), (long long)ts, thr_of_tid(d, other));
+        x->holders[i] = x->holders[--x->nholders];
+    }
+}
+
 static struct thr *thr_of(struct derive *d, int32_t final) { return &d->thr[d->thr_by_final[final]]; }
 
 static void wrap_push(struct derive *d, struct thr *t, cvz_ns ts, uint8_t kind, uint8_t reason,
@@ -814,6 +869,10 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
             if (depth > h->depth) h->depth = (int16_t)depth;
             break;
         }
+        if (ob->kind != CVZ_OBJ_SEM) {
+            take_exclusive(d, o, ti, mode, ts);
+            holder_add(&d->objx[o], ti);
+        }
         int32_t h = hold_add(d, o, t_req, ts, ti, CVZ_ACQ_OK, mode, r->sub2, r->b);
         if (h >= 0) open_push(pr, h);
         pr->depth = 1;
@@ -842,6 +901,7 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
             int32_t h = open_pop(pr, false);
             if (h >= 0) ob->holds[h].t_rel = ts;
             pr->depth = 0;
+            holder_remove(&d->objx[o], ti);
             note_release(d, o, ti, ts);
         }
         break;
@@ -857,6 +917,7 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
                 tr->objects[m].holds[h].t_rel = ts;
                 pm->saved_depth = pm->depth;
                 pm->depth = 0;
+                holder_remove(&d->objx[m], ti);
                 note_release(d, m, ti, ts);
             } else if (pm) {
                 broken(d, "cond.wait on %s by tid %d that does not hold its mutex %s",
@@ -902,6 +963,8 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
         struct pair *pm = m >= 0 ? pair_get(d, m, ti) : NULL;
         if (pm) {
             int depth = pm->saved_depth > 0 ? pm->saved_depth : 1;
+            take_exclusive(d, m, ti, 'w', ts);
+            holder_add(&d->objx[m], ti);
             int32_t h = hold_add(d, m, ts, ts, ti, CVZ_ACQ_OK, 'w', depth, -1);
             if (h >= 0) open_push(pm, h);
             pm->depth = depth;
@@ -1639,6 +1702,8 @@ out:
     for (size_t i = 0; i < d->npairs; i++)
         free(d->pairs[i].open);
     free(d->pairs);
+    for (size_t i = 0; d->objx && i < tr->nobjects; i++)
+        free(d->objx[i].holders);
     free(d->objx);
     free(d->pipes);
     free(d->links);
