@@ -115,6 +115,15 @@ long cvz_sys_write(int fd, const void *buf, size_t len)
     return syscall(SYS_write, fd, buf, len);
 }
 
+int cvz_high_fd(int fd)
+{
+    if (fd < 0) return fd;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, 700);
+    if (high < 0) return fd; /* RLIMIT_NOFILE below 700: keep it where it is */
+    close(fd);
+    return high;
+}
+
 bool cvz_in_vfork_child(void) { return (int)syscall(SYS_getpid) != cvz_pid; }
 
 static void sleep_us(long us)
@@ -280,7 +289,8 @@ static bool ring_file_create(void)
     atomic_store_explicit((_Atomic uint64_t *)&h->magic, CVZ_RING_MAGIC, memory_order_release);
     cvz_hdr = h;
     g_map_size = size;
-    g_ring_fd = fd;
+    close(fd); /* the mapping is all we need */
+    g_ring_fd = -1;
     atomic_store(&g_slot_hint, 0);
     atomic_store(&g_slots_hwm, 0);
     atomic_store(&g_slots_used, 0);
@@ -539,14 +549,7 @@ static bool open_output(void)
         fd = open(cvz_cfg.out, O_WRONLY | O_APPEND | O_CLOEXEC);
     }
     if (fd < 0) return false;
-    /* Keep the fd out of the program's usual range, so that a program that closes and reuses
-     * low fds does not get our trace written into its files. */
-    int high = fcntl(fd, F_DUPFD_CLOEXEC, 700);
-    if (high >= 0) {
-        close(fd);
-        fd = high;
-    }
-    cvz_out_fd = fd;
+    cvz_out_fd = cvz_high_fd(fd);
     return true;
 }
 
@@ -694,7 +697,7 @@ static void image_start(const char *via)
         return;
     }
     atomic_store(&cvz_hdr->tsc_mult, cvz_clock_mult());
-    if (g_wake_fd < 0) g_wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (g_wake_fd < 0) g_wake_fd = cvz_high_fd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     atomic_store(&g_stop, 0);
     atomic_store(&g_ready, 0);
     atomic_store(&g_exit_once, 0);

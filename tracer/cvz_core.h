@@ -35,6 +35,11 @@ extern int cvz_sched;                 /* enum cvz_sched_kind in use */
 extern struct cvz_ring_header *cvz_hdr;
 extern int cvz_out_fd;
 
+/* Move a tracer fd out of the program's usual range (>= 700, close-on-exec): the program's
+ * open() returns the numbers it would get untraced, and a program that closes and reuses low
+ * fds never gets our lines written into its files. */
+int cvz_high_fd(int fd);
+
 /* Raw syscalls, so that the tracer's own I/O never goes through the wrappers. */
 long cvz_sys_write(int fd, const void *buf, size_t len);
 

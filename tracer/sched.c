@@ -69,7 +69,8 @@ bool cvz_perf_open(void)
         void *m = MAP_FAILED;
         for (; pages >= 8; pages /= 2) { /* the mlock limit may allow less than 64 pages */
             pa.wakeup_watermark = (uint32_t)(pages * (size_t)page / 2);
-            fd = (int)syscall(SYS_perf_event_open, &pa, 0, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+            fd = cvz_high_fd(
+                (int)syscall(SYS_perf_event_open, &pa, 0, cpu, -1, PERF_FLAG_FD_CLOEXEC));
             if (fd < 0) break;
             m = mmap(NULL, (pages + 1) * (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
             if (m != MAP_FAILED) break;

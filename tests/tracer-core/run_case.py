@@ -391,6 +391,14 @@ def case_clock(c):
     check(worst <= 2000, f"a lock.acquire is {worst:.0f} ns outside its CLOCK_MONOTONIC bracket")
 
 
+def case_fd_numbers(c):
+    """The tracer's own fds (trace, eventfd, perf) stay out of the program's way."""
+    plain = subprocess.run([c.o.prog, "fd"], env=c.env, stdout=subprocess.PIPE).stdout
+    for sched in ("perf", "proc"):
+        p, _ = c.record([c.o.prog, "fd"], record_opts=[f"--sched={sched}"])
+        check(p.stdout == plain, f"open() returned {p.stdout!r} traced, {plain!r} plain")
+
+
 def case_cli_errors(c):
     if not c.o.conviz:
         return SKIP

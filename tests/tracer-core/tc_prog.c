@@ -7,9 +7,11 @@
  *   threads N       N threads created in a loop, each locks once; joined at the end
  *   loop            prints its pid, then locks and sleeps 1 ms forever (to be SIGKILLed)
  *   sleep           one thread sleeping 30 ms a few times (for the /proc sampler)
+ *   fd              prints the fd number open() returns (the tracer's fds must not show)
  *   clock N         N times: print CLOCK_MONOTONIC ns before and after a lock+unlock, sleep 10 ms
  *                   (the tracer's timestamps must fall in between)
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -118,6 +120,10 @@ int main(int argc, char **argv)
             lock_n(1);
             usleep(1000);
         }
+    }
+    if (strcmp(mode, "fd") == 0) {
+        printf("%d\n", open("/dev/null", O_RDONLY));
+        return 0;
     }
     if (strcmp(mode, "clock") == 0) {
         for (int i = 0; i < (n ? n : 100); i++) {
