@@ -59,9 +59,36 @@ bool app_init(struct app *app, struct cvz_trace *trace, int width, int height, f
         }
         app->obj_rows[i] = (uint8_t)object_rows(trace, (int32_t)i);
     }
+    /* nesting of regions (user.begin/end, foreign B/E and X slices): each depth gets a row
+     * under its thread's state bar */
+    app->mark_depth = xcalloc(trace->nmarks, 1);
+    app->thread_rows = xcalloc(nt, 1);
+    cvz_ns *stack = xcalloc(nt * 4, sizeof(cvz_ns));
+    uint8_t *sp = xcalloc(nt, 1);
+    if (!app->mark_depth || !app->thread_rows || !stack || !sp) {
+        free(stack);
+        free(sp);
+        return false;
+    }
+    for (size_t i = 0; i < trace->nmarks; i++) {
+        const struct cvz_mark *m = &trace->marks[i];
+        if (m->kind != CVZ_MARK_REGION || m->thread < 0 || (size_t)m->thread >= nt) continue;
+        size_t th = (size_t)m->thread;
+        while (sp[th] > 0 && stack[th * 4 + sp[th] - 1] <= m->t0)
+            sp[th]--;
+        int depth = sp[th] < 4 ? sp[th] : 3;
+        app->mark_depth[i] = (uint8_t)depth;
+        if (sp[th] < 4) stack[th * 4 + sp[th]++] = m->t1;
+        if (depth + 1 > app->thread_rows[th]) app->thread_rows[th] = (uint8_t)(depth + 1);
+    }
+    free(stack);
+    free(sp);
     app->show_cpus = true;
     app->show_locks = true;
-    app->show_profile = true;
+    /* no thread ever RUNNING (a trace without scheduler states): the graph would be empty */
+    app->show_profile = false;
+    for (size_t i = 0; i < nt && !app->show_profile; i++)
+        app->show_profile = trace->threads[i].time_in[CVZ_ST_RUNNING] > 0;
     app->wakes_all = trace->nwakes <= 5000; /* small traces: every arrow, merged per pixel */
     app->sel_lane = -1;
     app->sel_thread = app->sel_obj = app->sel_cpu = -1;
@@ -98,6 +125,8 @@ void app_free(struct app *app)
     for (int i = 0; app->cpu_summ && i < app->trace->ncpu; i++)
         track_summary_free(&app->cpu_summ[i]);
     free(app->thread_summ);
+    free(app->mark_depth);
+    free(app->thread_rows);
     free(app->cpu_summ);
     stats_invalidate(app);
     lanes_free();
@@ -261,7 +290,8 @@ void app_dump_layout(const struct app *app, FILE *out)
         lane_label(app, l, label, sizeof(label));
         fprintf(out, "lane %s %d y0 %d y1 %d ", lane_classes[l->kind]->name, l->index, y, y + l->h);
         if (l->kind == LANE_THREAD)
-            fprintf(out, "tid %d pid %d ", tr->threads[l->index].tid, tr->threads[l->index].pid);
+            fprintf(out, "tid %d pid %d state_h %d ", tr->threads[l->index].tid,
+                    tr->threads[l->index].pid, l->hs);
         fprintf(out, "visible %d label ", y + l->h > v->y0 && y < v->y1);
         print_quoted(out, label);
         fputc('\n', out);

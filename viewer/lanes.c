@@ -856,7 +856,7 @@ static void thread_draw(struct app *app, const struct lane *lane, int y)
     struct track trk = thread_track_app(app, lane->index);
     int pad = lane_pad(lane);
     static struct hatch_run hatch[HATCH_MAX];
-    struct paint_ctx pc = {app, y + pad, lane->h - 2 * pad, hatch, 0};
+    struct paint_ctx pc = {app, y + pad, lane->hs - 2 * pad, hatch, 0};
     const uint32_t *keys = prof_keys(app, lane->index);
     if (keys) { /* the parallelism profile summarised this lane already */
         int w = app->view.x1 - app->view.x0, x0 = app->view.x0;
@@ -874,7 +874,7 @@ static void thread_draw(struct app *app, const struct lane *lane, int y)
     for (int i = 0; i < pc.nhatch; i++)
         ren_hatch(hatch[i].x0, pc.y, hatch[i].x1 - hatch[i].x0, pc.h, (enum pattern)hatch[i].pat,
                   hatch_color(hatch[i].c));
-    label_runs(app, &trk, y + pad, lane->h - 2 * pad, false, th);
+    label_runs(app, &trk, y + pad, lane->hs - 2 * pad, false, th);
     /* the selected span */
     if (app->sel_kind == SEL_SPAN && app->sel_thread == lane->index && app->sel_span >= 0 &&
         (size_t)app->sel_span < th->nspans) {
@@ -884,8 +884,8 @@ static void thread_draw(struct app *app, const struct lane *lane, int y)
             if (xa < app->view.x0 - 2) xa = app->view.x0 - 2;
             if (xb > app->view.x1 + 2) xb = app->view.x1 + 2;
             int w = (int)(xb - xa);
-            ren_rect_outline((int)xa - 1, y, w + 2 < 3 ? 3 : w + 2, lane->h, COL_SELECT);
-            ren_rect_outline((int)xa - 2, y - 1, w + 4 < 5 ? 5 : w + 4, lane->h + 2, COL_SELECT);
+            ren_rect_outline((int)xa - 1, y, w + 2 < 3 ? 3 : w + 2, lane->hs, COL_SELECT);
+            ren_rect_outline((int)xa - 2, y - 1, w + 4 < 5 ? 5 : w + 4, lane->hs + 2, COL_SELECT);
         }
     }
 }
@@ -1089,6 +1089,7 @@ static size_t holds_lower(const struct cvz_object *o, cvz_ns t)
 }
 
 #define LOCK_SUBROWS 4
+#define REGION_ROW 14 /* logical pixels per region row under a thread's state bar */
 
 /* The first row free at `start` (the last one when all are taken), which then ends at `end`. */
 static int subrow(cvz_ns *ends, cvz_ns start, cvz_ns end)
@@ -1399,10 +1400,19 @@ static bool push_lane(struct app *app, int kind, int32_t index, int h, int inden
     l->kind = (uint8_t)kind;
     l->index = index;
     l->h = h;
+    l->hs = h;
     l->y = app->content_h;
     l->indent = indent;
     app->content_h += h;
     return true;
+}
+
+/* A thread lane: the state bar, then one row per nesting depth of its regions. */
+static void push_thread_lane(struct app *app, int32_t ti, int h_state, int indent)
+{
+    int rows = app->thread_rows ? app->thread_rows[ti] : 0;
+    if (!push_lane(app, LANE_THREAD, ti, h_state + rows * ren_px(REGION_ROW), indent)) return;
+    app->lanes[app->nlanes - 1].hs = h_state;
 }
 
 static bool text_matches(const char *pattern, const char *text)
@@ -1509,12 +1519,12 @@ void lanes_build(struct app *app)
                 if (filt && !proc_match && !lane_wanted(app, &probe)) continue;
                 any = true;
                 if (collapsed) continue;
-                push_lane(app, LANE_THREAD, ti, h_thread, 1);
+                push_thread_lane(app, ti, h_thread, 1);
                 /* its coroutines, right under it */
                 for (int32_t q = bucket_start[p]; q < bucket_start[p + 1]; q++) {
                     int32_t ci = bucketed[q];
                     if (tr->threads[ci].coro_of == ti && !app->thread_hidden[ci])
-                        push_lane(app, LANE_THREAD, ci, h_coro, 2);
+                        push_thread_lane(app, ci, h_coro, 2);
                 }
             }
             if (!any && (filt || p == tr->nprocs)) {
@@ -1613,13 +1623,17 @@ static void marks_draw(struct app *app)
     }
     int *last_x = malloc(app->nlanes * sizeof(int) + 1);
     int *text_end = malloc(app->nlanes * sizeof(int) + 1);
-    if (!last_x || !text_end) {
+    int *region_end = malloc(app->nlanes * 4 * sizeof(int) + 1);
+    if (!last_x || !text_end || !region_end) {
         free(last_x);
         free(text_end);
+        free(region_end);
         return;
     }
     for (size_t i = 0; i < app->nlanes; i++)
         last_x[i] = text_end[i] = -100000;
+    for (size_t i = 0; i < app->nlanes * 4; i++)
+        region_end[i] = -100000;
     int s = ren_px(4), fh = ren_font_height(FONT_SMALL);
     rgba ink = {0, 0, 0, 255}, halo = {255, 255, 255, 230};
     ren_clip(v->x0, v->y0, v->x1 - v->x0, v->y1 - v->y0);
@@ -1634,14 +1648,23 @@ static void marks_draw(struct app *app)
         if (y + lane->h < v->y0 || y > v->y1) continue;
         double xf = view_t_to_x(v, m->t0);
         int x = (int)xf;
-        if (m->kind == CVZ_MARK_REGION) {
+        if (m->kind == CVZ_MARK_REGION) { /* a slice in its depth's row, coloured by name */
             double xe = view_t_to_x(v, m->t1);
             if (xe < v->x0) continue;
+            int depth = app->mark_depth ? app->mark_depth[i] : 0;
             int xa = x < v->x0 ? v->x0 : x, xb = xe > v->x1 ? v->x1 : (int)xe;
-            ren_rect(xa, y + lane->h - s, xb - xa + 1, s - 1, (rgba){40, 40, 40, 200});
-            if (m->text && xb - xa > ren_px(40) && xa > text_end[li])
-                text_end[li] = xa + ren_text_fit(FONT_SMALL, xa + 2, y + lane->h - s - fh,
-                                                 xb - xa - 4, m->text, ink);
+            int *last = &region_end[(size_t)li * 4 + (size_t)depth];
+            if (xb <= *last) continue; /* this row's pixel is painted already */
+            if (xa <= *last) xa = *last + 1;
+            *last = xb;
+            int ry = y + lane->hs + depth * ren_px(REGION_ROW), rh = ren_px(REGION_ROW) - 1;
+            uint32_t hsh = 2166136261u;
+            for (const char *c = m->text ? m->text : ""; *c; c++)
+                hsh = (hsh ^ (unsigned char)*c) * 16777619u;
+            rgba rc = rgba_mix(thread_color((int32_t)(hsh % 97)), (rgba){255, 255, 255, 255}, 0.35f);
+            ren_rect(xa, ry, xb - xa + 1, rh, rc);
+            if (m->text && xb - xa > ren_px(24))
+                ren_text_fit(FONT_SMALL, xa + 2, ry + (rh - fh) / 2, xb - xa - 4, m->text, ink);
             continue;
         }
         if (x < v->x0 - s || x > v->x1 + s) continue;
@@ -1682,6 +1705,7 @@ static void marks_draw(struct app *app)
     ren_unclip();
     free(last_x);
     free(text_end);
+    free(region_end);
 }
 
 /* ==== wake arrows ========================================================================== */
@@ -1736,10 +1760,10 @@ void wakes_draw(struct app *app)
         }
         last_x[lt] = x1;
         const struct lane *a = &app->lanes[lf], *b = &app->lanes[lt];
-        float ya = lane_screen_y(app, a) + a->h * 0.5f, yb = lane_screen_y(app, b) + b->h * 0.5f;
+        float ya = lane_screen_y(app, a) + a->hs * 0.5f, yb = lane_screen_y(app, b) + b->hs * 0.5f;
         float xa = (float)view_t_to_x(v, w->t_from);
         /* end a little before the target lane's middle, so the head shows over the span */
-        yb -= (yb > ya ? 1 : -1) * b->h * 0.15f;
+        yb -= (yb > ya ? 1 : -1) * b->hs * 0.15f;
         ren_arrow(xa, ya, (float)x1 + 0.5f, yb, width + 1.5f, (rgba){255, 255, 255, 200});
         ren_arrow(xa, ya, (float)x1 + 0.5f, yb, width, COL_WAKE);
         drawn++;

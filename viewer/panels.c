@@ -415,7 +415,7 @@ static int search_hit_count(const struct app *app, int *counts)
     int n[4] = {0, 0, 0, 0};
     char label[512];
     for (size_t i = 0; i < tr->nthreads; i++) {
-        struct lane l = {LANE_THREAD, (int32_t)i, 0, 0, 0};
+        struct lane l = {LANE_THREAD, (int32_t)i, 0, 0, 0, 0};
         lane_label(app, &l, label, sizeof(label));
         n[0] += matches(app->search, label);
     }
@@ -464,7 +464,7 @@ void search_next(struct app *app, int dir)
     if (k < counts[0]) {
         for (size_t j = 0; j < tr->nthreads; j++) {
             int32_t i = app->thread_order[j];
-            struct lane l = {LANE_THREAD, i, 0, 0, 0};
+            struct lane l = {LANE_THREAD, i, 0, 0, 0, 0};
             lane_label(app, &l, label, sizeof(label));
             if (matches(app->search, label) && k-- == 0) {
                 reveal_thread(app, i);

@@ -112,6 +112,7 @@ struct lane {
     uint8_t kind;  /* enum lane_kind */
     int32_t index; /* cpu, process, thread or object index; header: enum lane_group */
     int y, h;      /* position in the scrolled content (0 = top of the lanes area) */
+    int hs;        /* thread lanes: height of the state bar; region rows follow below it */
     int indent;
 };
 
@@ -235,6 +236,8 @@ struct app {
     cvz_ns *obj_max_hold; /* per object: longest request->release, to find visible holds */
     uint8_t *obj_rows;    /* per object: holder + waiter rows its lane needs */
     struct track_summary *thread_summ, *cpu_summ; /* built on first use */
+    uint8_t *mark_depth;  /* per mark: nesting depth of a region in its thread (0..3) */
+    uint8_t *thread_rows; /* per thread: region rows under its state bar (0..4) */
 
     bool dirty, quit;
     uint64_t frames;

@@ -36,7 +36,7 @@ static int failures;
 
 struct lane_info {
     char kind[16];
-    int index, y0, y1, tid;
+    int index, y0, y1, tid, pid, state_h;
 };
 
 struct layout {
@@ -71,8 +71,8 @@ static bool read_layout(const char *path, struct layout *l)
         if (sscanf(line, "view t0 %lld t1 %lld ns_per_px %lf", &l->t0, &l->t1, &l->nspp) == 3)
             continue;
         if (sscanf(line, "trace t_min %lld", &l->t_min) == 1) continue;
-        if (sscanf(line, "lane %15s %d y0 %d y1 %d tid %d", li.kind, &li.index, &li.y0, &li.y1,
-                   &li.tid) >= 4) {
+        if (sscanf(line, "lane %15s %d y0 %d y1 %d tid %d pid %d state_h %d", li.kind, &li.index,
+                   &li.y0, &li.y1, &li.tid, &li.pid, &li.state_h) >= 4) {
             if (l->nlanes < MAX_LANES) l->lanes[l->nlanes++] = li;
             continue;
         }
@@ -485,6 +485,42 @@ static void case_bad_input(void)
           "a bad event script is not refused");
 }
 
+/* A foreign Chrome-format trace: its slices become rows under the thread's state bar, nested
+ * slices one row lower. */
+static void case_foreign(void)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/foreign.json", data_dir);
+    struct layout l;
+    SDL_Surface *png = NULL;
+    CHECK(render(path, "a", "", &l, &png) == 0, "a Chrome-format trace must render");
+    if (!png) return;
+    const struct lane_info *main_lane = find_lane(&l, "thread", 1);
+    CHECK(main_lane != NULL, "no lane for the browser's main thread");
+    if (!main_lane) return;
+    int rows = main_lane->y1 - main_lane->y0 - main_lane->state_h;
+    CHECK(main_lane->state_h > 0 && rows >= 2 * 12, "no two region rows (%d px)", rows);
+    int row0 = main_lane->y0 + main_lane->state_h + rows / 4, row1 = row0 + rows / 2;
+    static const int bg[3][3] = {{250, 250, 248}, {243, 243, 240}, {226, 226, 222}};
+    int p[3];
+    pixel(png, x_of(&l, US(450)), row0, p); /* RunTask 100..600 us */
+    bool plain = false;
+    for (int i = 0; i < 3; i++)
+        plain |= near_rgb(p, bg[i], 3);
+    CHECK(!plain, "RunTask is not drawn in the first row");
+    pixel(png, x_of(&l, US(300)), row1, p); /* Layout 200..350 us, nested in RunTask */
+    plain = false;
+    for (int i = 0; i < 3; i++)
+        plain |= near_rgb(p, bg[i], 3);
+    CHECK(!plain, "Layout is not drawn in the second row");
+    pixel(png, x_of(&l, US(450)), row1, p); /* nothing nested there */
+    plain = false;
+    for (int i = 0; i < 3; i++)
+        plain |= near_rgb(p, bg[i], 3);
+    CHECK(plain, "the second row is painted where no nested slice is");
+    SDL_FreeSurface(png);
+}
+
 /* The window under Xvfb: it starts, draws, and quits on a scripted q. */
 static void case_window(void)
 {
@@ -518,7 +554,7 @@ int main(int argc, char **argv)
         {"truncated", case_truncated}, {"wheel", case_wheel}, {"drag", case_drag},
         {"fit", case_fit},       {"search", case_search},   {"measure", case_measure},
         {"replay", case_replay}, {"keys", case_keys},       {"bad_input", case_bad_input},
-        {"window", case_window},
+        {"foreign", case_foreign},  {"window", case_window},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (strcmp(cases[i].name, case_name) == 0) {
