@@ -150,6 +150,24 @@ def case_signal_status(c):
         check(len(named(ev, "lock.acquire")) in (0, 10), "lock.acquire count")
 
 
+def case_sigterm_forward(c):
+    """SIGTERM sent to `conviz record` reaches the program, which leaves process.exit (signal)."""
+    if not c.o.conviz:
+        return SKIP
+    path = os.path.join(c.tmp, "s.json")
+    proc = subprocess.Popen([c.o.conviz, "record", "-o", path, "--", c.o.prog, "loop"],
+                            env=c.env, cwd=c.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    pid = int(proc.stdout.readline())
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    check(proc.returncode == 128 + 15, f"status {proc.returncode}: {err!r}")
+    ev = load(path)
+    ex = named(ev, "process.exit", pid)
+    check(len(ex) == 1 and ex[0]["args"]["how"] == "signal" and ex[0]["args"]["signal"] == 15,
+          f"process.exit {ex}")
+
+
 def case_sigkill(c):
     if not c.o.conviz:
         return SKIP
