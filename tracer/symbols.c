@@ -229,17 +229,19 @@ static const struct sym *lookup(const struct module *m, uint64_t v, int data_onl
         else
             hi = mid;
     }
-    for (size_t i = lo; i-- > 0;) {
+    /* Look back over a few symbols: several can share an address (crtend's zero-size
+     * __TMC_END__ sits exactly on libpython's _PyRuntime), and only one contains v. */
+    const struct sym *unsized = NULL;
+    for (size_t i = lo, n = 0; i-- > 0 && n < 32; n++) {
         const struct sym *s = &m->syms[i];
         if (data_only && s->is_func)
             continue;
-        if (v < s->value + (s->size ? s->size : 1))
+        if (v < s->value + s->size || (v == s->value && s->size == 0))
             return s;
-        if (s->size || data_only)
-            return NULL; /* v is past the nearest symbol with a size: in no symbol */
-        return s;        /* a function without a size: the nearest one before is our best */
+        if (!data_only && s->is_func && s->size == 0 && !unsized)
+            unsized = s; /* a function without a size: the nearest one is our best guess */
     }
-    return NULL;
+    return unsized;
 }
 
 static const struct sym *by_name(const struct module *m, const char *name)
