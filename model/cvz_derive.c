@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WRAP_DEPTH 16   /* nested wrapper calls per thread (signal handlers nest) */
+#define WRAP_DEPTH   16 /* nested wrapper calls per thread (signal handlers nest) */
 #define REGION_DEPTH 64 /* nested user regions per thread */
 
 /* qsort that accepts an empty (NULL) array and skips sorted ones */
@@ -157,9 +157,9 @@ struct thr {
     char *name;
     cvz_ns name_ts;
     int32_t parent_tid;
-    int32_t host;      /* coroutine lane: the host thread (temporary index), else -1 */
-    uint64_t coro_id;  /* coroutine lane: its number */
-    int32_t final;     /* final index */
+    int32_t host;     /* coroutine lane: the host thread (temporary index), else -1 */
+    uint64_t coro_id; /* coroutine lane: its number */
+    int32_t final;    /* final index */
     /* pass 2 */
     struct run *runs;
     size_t nruns, capruns;
@@ -197,8 +197,8 @@ struct pair {
     bool has_req;
     int32_t *open; /* open hold indexes of this thread on the object, oldest first */
     size_t head, nopen, capopen;
-    int32_t depth;      /* recursive depth of the open hold (mutexes) */
-    int32_t wait_hold;  /* condvar/barrier: the hold record of the wait in progress, or -1 */
+    int32_t depth;     /* recursive depth of the open hold (mutexes) */
+    int32_t wait_hold; /* condvar/barrier: the hold record of the wait in progress, or -1 */
     int32_t saved_depth;
 };
 
@@ -233,7 +233,10 @@ struct derive {
     size_t capobj;
     struct pair *pairs;
     size_t npairs, cappairs;
-    struct { cvz_ns t; int32_t thr; } *pipes;
+    struct {
+        cvz_ns t;
+        int32_t thr;
+    } * pipes;
     size_t npipes, cappipes;
     size_t capwakes, capmarks;
     struct link *links;
@@ -253,7 +256,10 @@ static void broken(struct derive *d, const char *fmt, ...)
     cvz_diag_add(d->tr, -1, -1, "broken sequence: %s", buf);
 }
 
-static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
+static char *xstrdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
 
 static const char *extra_s1(struct derive *d, int32_t b)
 {
@@ -410,7 +416,8 @@ static bool pass1(struct derive *d)
             break;
         case CVZ_EV_CORO_SWITCH:
             if (r->obj != 0) {
-                int32_t *slot = hmap_slot(&d->coro_map, ((uint64_t)(uint32_t)t << 32), r->obj, true);
+                int32_t *slot =
+                    hmap_slot(&d->coro_map, ((uint64_t)(uint32_t)t << 32), r->obj, true);
                 if (!slot) return false;
                 if (*slot < 0) {
                     int32_t lane = thr_new(d, r->pid, 0, d->thr[t].proc);
@@ -477,7 +484,8 @@ static bool pass1(struct derive *d)
         d->thr[order[i]].final = (int32_t)i;
     d->thr_by_final = order;
     for (size_t i = 0; i < d->nproc; i++)
-        if (d->proc[i].exit_thread >= 0) d->proc[i].exit_thread = d->thr[d->proc[i].exit_thread].final;
+        if (d->proc[i].exit_thread >= 0)
+            d->proc[i].exit_thread = d->thr[d->proc[i].exit_thread].final;
     /* coroutine lanes: synthetic negative tids, unique in the trace */
     int32_t next_coro_tid = -1;
     for (size_t i = 0; i < d->nthr; i++) {
@@ -569,7 +577,10 @@ static bool open_push(struct pair *p, int32_t hold)
     return true;
 }
 
-static int32_t open_count(const struct pair *p) { return (int32_t)(p->nopen - p->head); }
+static int32_t open_count(const struct pair *p)
+{
+    return (int32_t)(p->nopen - p->head);
+}
 
 /* oldest (semaphore units) or newest (locks) open hold, removed */
 static int32_t open_pop(struct pair *p, bool oldest)
@@ -643,7 +654,10 @@ static void note_release(struct derive *d, int32_t obj, int32_t thread, cvz_ns t
     x->rel_thr = thread;
 }
 
-static int32_t thr_of_tid(struct derive *d, int32_t final) { return d->thr[d->thr_by_final[final]].tid; }
+static int32_t thr_of_tid(struct derive *d, int32_t final)
+{
+    return d->thr[d->thr_by_final[final]].tid;
+}
 
 static void holder_add(struct objx *x, int32_t thread)
 {
@@ -696,7 +710,10 @@ static void take_exclusive(struct derive *d, int32_t o, int32_t thread, uint8_t 
     }
 }
 
-static struct thr *thr_of(struct derive *d, int32_t final) { return &d->thr[d->thr_by_final[final]]; }
+static struct thr *thr_of(struct derive *d, int32_t final)
+{
+    return &d->thr[d->thr_by_final[final]];
+}
 
 static void wrap_push(struct derive *d, struct thr *t, cvz_ns ts, uint8_t kind, uint8_t reason,
                       int32_t obj, uint64_t addr, int32_t target, uint64_t inode, uint8_t fnclass)
@@ -743,7 +760,10 @@ static bool wrap_pop(struct thr *t, uint8_t kind, uint64_t addr, struct wrap *ou
     return false;
 }
 
-static uint8_t lock_reason(uint8_t kind) { return kind == CVZ_OBJ_SEM ? CVZ_R_SEM : CVZ_R_LOCK; }
+static uint8_t lock_reason(uint8_t kind)
+{
+    return kind == CVZ_OBJ_SEM ? CVZ_R_SEM : CVZ_R_LOCK;
+}
 
 static void on_event(struct derive *d, const struct cvz_raw *r)
 {
@@ -823,15 +843,16 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
         break;
     }
     case CVZ_EV_LOCK_REQUEST:
-        o = obj_get(d, r->pid, r->obj, (r->flags & CVZ_RAW_MODE_R) ? CVZ_OBJ_RWLOCK : CVZ_OBJ_MUTEX);
+        o = obj_get(d, r->pid, r->obj,
+                    (r->flags & CVZ_RAW_MODE_R) ? CVZ_OBJ_RWLOCK : CVZ_OBJ_MUTEX);
         if (o < 0 || !(pr = pair_get(d, o, ti))) break;
         if (pr->has_req)
             broken(d, "two lock.request of %s without an acquire on tid %d", tr->objects[o].name,
                    t->tid);
         pr->has_req = true;
         pr->req_t = ts;
-        wrap_push(d, t, ts, CVZ_EV_LOCK_REQUEST, lock_reason(tr->objects[o].kind), o, r->obj, -1,
-                  0, 0);
+        wrap_push(d, t, ts, CVZ_EV_LOCK_REQUEST, lock_reason(tr->objects[o].kind), o, r->obj, -1, 0,
+                  0);
         break;
     case CVZ_EV_LOCK_ACQUIRE: {
         uint8_t guess = r->b >= 0                     ? CVZ_OBJ_SEM
@@ -877,7 +898,8 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
         if (h >= 0) open_push(pr, h);
         pr->depth = 1;
         if (waited)
-            release_edge(d, o, ti, t_req, ts, ob->kind == CVZ_OBJ_SEM ? CVZ_WAKE_POST : CVZ_WAKE_UNLOCK);
+            release_edge(d, o, ti, t_req, ts,
+                         ob->kind == CVZ_OBJ_SEM ? CVZ_WAKE_POST : CVZ_WAKE_UNLOCK);
         break;
     }
     case CVZ_EV_LOCK_RELEASE: {
@@ -928,7 +950,8 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
         pr = pair_get(d, o, ti); /* the mutex's pair may have moved the pairs array */
         if (!pr) break;
         if (pr->wait_hold >= 0)
-            broken(d, "cond.wait on %s while already waiting (tid %d)", tr->objects[o].name, t->tid);
+            broken(d, "cond.wait on %s while already waiting (tid %d)", tr->objects[o].name,
+                   t->tid);
         pr->wait_hold = hold_add(d, o, ts, ts, ti, CVZ_ACQ_OK, 'w', 1, -1);
         pr->wait_t = ts;
         wrap_push(d, t, ts, CVZ_EV_COND_WAIT, CVZ_R_CONDVAR, o, r->obj, -1, 0, 0);
@@ -1084,7 +1107,8 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
         struct link *l = PUSH(d->links, d->nlinks, d->caplinks);
         if (l) *l = (struct link){ts, ti, r->pid, (int32_t)r->obj, true};
         if (r->kind == CVZ_EV_PROCESS_FORK)
-            mark_add(d, ts, ts, ti, CVZ_MARK_PROCESS_FORK, fmt_text("fork %lld", (long long)r->obj));
+            mark_add(d, ts, ts, ti, CVZ_MARK_PROCESS_FORK,
+                     fmt_text("fork %lld", (long long)r->obj));
         else
             mark_add(d, ts, ts, ti, CVZ_MARK_PROCESS_FORK, xstrdup(extra_s1(d, r->b)));
         break;
@@ -1102,7 +1126,9 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
     case CVZ_EV_USER_BEGIN:
     case CVZ_EV_USER_END:
     case CVZ_EV_FOREIGN: {
-        char ph = r->kind == CVZ_EV_USER_BEGIN ? 'B' : r->kind == CVZ_EV_USER_END ? 'E' : (char)r->sub;
+        char ph = r->kind == CVZ_EV_USER_BEGIN ? 'B'
+                  : r->kind == CVZ_EV_USER_END ? 'E'
+                                               : (char)r->sub;
         if (ph == 'X') {
             mark_add(d, ts, ts + r->a, ti, CVZ_MARK_REGION, xstrdup(extra_s1(d, r->b)));
         } else if (ph == 'B') {
@@ -1127,7 +1153,8 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
     case CVZ_EV_CORO_SWITCH: {
         int32_t lane = -1;
         if (r->obj != 0) {
-            int32_t tmp = hmap_get(&d->coro_map, (uint64_t)(uint32_t)d->thr_by_final[ti] << 32, r->obj);
+            int32_t tmp =
+                hmap_get(&d->coro_map, (uint64_t)(uint32_t)d->thr_by_final[ti] << 32, r->obj);
             if (tmp >= 0) lane = d->thr[tmp].final;
         }
         if (t->coro_cur >= 0) {
@@ -1631,7 +1658,8 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
             emit(&sp, sp.cur, sp.end, CVZ_ST_UNKNOWN, 0, -1, -1, -1); /* fill to t_end */
             if (sp.n == 0 && ct->t_end >= ct->t_start) { /* a zero-length thread: one span */
                 struct cvz_span *s = PUSH(sp.s, sp.n, sp.cap);
-                if (s) *s = (struct cvz_span){ct->t_start, ct->t_end, CVZ_ST_UNKNOWN, 0, -1, -1, -1};
+                if (s)
+                    *s = (struct cvz_span){ct->t_start, ct->t_end, CVZ_ST_UNKNOWN, 0, -1, -1, -1};
             }
             if (sp.n && sp.cap > sp.n) { /* give back the slack */
                 struct cvz_span *shrunk = realloc(sp.s, sp.n * sizeof *sp.s);
@@ -1687,7 +1715,8 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
 
     /* caption: the first process's command line */
     for (size_t i = 0; i < d->nproc && !tr->caption; i++)
-        if (d->proc[i].final == 0 && d->proc[i].has_start) tr->caption = xstrdup(tr->procs[0].cmdline);
+        if (d->proc[i].final == 0 && d->proc[i].has_start)
+            tr->caption = xstrdup(tr->procs[0].cmdline);
     if (!tr->caption && tr->nprocs && tr->is_conviz) tr->caption = xstrdup(tr->procs[0].cmdline);
 
 out:

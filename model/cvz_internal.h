@@ -45,16 +45,16 @@ struct cvz_raw {
     uint8_t kind, sub, sub2, flags;
 };
 
-#define CVZ_RAW_MODE_R 1   /* flags: shared (reader) mode */
-#define CVZ_RAW_HAS_REQ 2  /* flags: internal, unused by the reader */
+#define CVZ_RAW_MODE_R  1 /* flags: shared (reader) mode */
+#define CVZ_RAW_HAS_REQ 2 /* flags: internal, unused by the reader */
 
 enum { CVZ_FN_OTHER = 0, CVZ_FN_READ = 1, CVZ_FN_WRITE = 2 }; /* block.* fn class */
 enum { CVZ_OUT_PREEMPT = 0, CVZ_OUT_BLOCK, CVZ_OUT_EXIT, CVZ_OUT_OPEN, CVZ_OUT_UNKNOWN };
 enum { CVZ_VIA_START = 0, CVZ_VIA_FORK, CVZ_VIA_EXEC };
 
 struct cvz_extra {
-    char *s1, *s2;  /* name/cmdline/path/text, shared key/exe/argv */
-    int64_t n[6];   /* process.start: ppid ncpu sched version mono_ns real_ns */
+    char *s1, *s2; /* name/cmdline/path/text, shared key/exe/argv */
+    int64_t n[6];  /* process.start: ppid ncpu sched version mono_ns real_ns */
 };
 
 /* What the reader produced: raw events in file order plus counters and diagnostics. */

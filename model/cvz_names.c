@@ -76,12 +76,12 @@ int cvz_event_kind_from_name(const char *name)
 /* ---- other names ------------------------------------------------------------------------ */
 
 const char *const cvz_state_names[CVZ_ST__COUNT] = {"UNKNOWN", "RUNNING", "READY", "BLOCKED"};
-const char *const cvz_reason_names[CVZ_R__COUNT] = {
-    "none", "lock", "condvar", "sem", "barrier", "join", "sleep", "io", "child", "other"};
+const char *const cvz_reason_names[CVZ_R__COUNT] = {"none", "lock",  "condvar", "sem",   "barrier",
+                                                    "join", "sleep", "io",      "child", "other"};
 const char *const cvz_obj_kind_names[CVZ_OBJ__COUNT] = {"mutex", "rwlock",  "spin", "condvar",
                                                         "sem",   "barrier", "other"};
-const char *const cvz_wake_names[CVZ_WAKE__COUNT] = {
-    "unlock", "post", "signal", "barrier", "join", "child", "fork", "create", "pipe"};
+const char *const cvz_wake_names[CVZ_WAKE__COUNT] = {"unlock", "post", "signal", "barrier", "join",
+                                                     "child",  "fork", "create", "pipe"};
 
 /* ---- time formatting -------------------------------------------------------------------- */
 

@@ -27,17 +27,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TS_LIMIT_US 1e15 /* |ts| and dur beyond ~31 years are absurd: skipped or clamped */
+#define TS_LIMIT_US        1e15 /* |ts| and dur beyond ~31 years are absurd: skipped or clamped */
 #define PARALLEL_MIN_BYTES (4u << 20)
-#define DROP_CHUNK (4u << 20) /* parsed text dropped every 4 MB: it counts in RSS */
+#define DROP_CHUNK         (4u << 20) /* parsed text dropped every 4 MB: it counts in RSS */
 
 #define JMAX_FIELDS 24
 
 struct jfield {
     const char *key;
     uint32_t klen;
-    char type;  /* 's' string, 'n' number, 't' true, 'f' false, 'z' null */
-    bool nul;   /* `s` is NUL-terminated already (cJSON) */
+    char type;     /* 's' string, 'n' number, 't' true, 'f' false, 'z' null */
+    bool nul;      /* `s` is NUL-terminated already (cJSON) */
     const char *s; /* string value, or a number's text (NULL when it came from cJSON) */
     uint32_t slen;
     double num;
@@ -64,8 +64,8 @@ struct local_diag {
 
 /* One parser's state: a byte range of the text, its raw events and its own diagnostics. */
 struct parser {
-    const char *text; /* the whole document */
-    size_t begin, end; /* this parser's byte range */
+    const char *text;   /* the whole document */
+    size_t begin, end;  /* this parser's byte range */
     int64_t first_line; /* 1-based line number at `begin` (0 = unknown: fixed up after) */
     struct cvz_raw_set set;
     struct local_diag diags[CVZ_MAX_DIAGS];
@@ -77,7 +77,7 @@ struct parser {
     int64_t end_line; /* line number where this parser stopped */
     size_t end_pos;   /* byte offset where it stopped */
     size_t dropped;   /* bytes before this offset were dropped */
-    struct jev ev; /* the event being read */
+    struct jev ev;    /* the event being read */
     /* first unknown name, for the summary */
     char unknown_example[48];
     int64_t unknown_line;
@@ -618,8 +618,7 @@ static void ingest(struct parser *p, struct jev *e, int64_t offset, int64_t line
         r->sub = via && strcmp(via, "fork") == 0   ? CVZ_VIA_FORK
                  : via && strcmp(via, "exec") == 0 ? CVZ_VIA_EXEC
                                                    : CVZ_VIA_START;
-        r->b = extra_push(&p->set, jstr(e, args, "cmdline"),
-                          jstr(e, args, "exe"));
+        r->b = extra_push(&p->set, jstr(e, args, "cmdline"), jstr(e, args, "exe"));
         if (r->b >= 0) {
             struct cvz_extra *x = &p->set.extras[r->b];
             const char *sched = jstr(e, args, "sched");
@@ -644,8 +643,7 @@ static void ingest(struct parser *p, struct jev *e, int64_t offset, int64_t line
         r->obj = (uint64_t)jint(e, args, "child", 0);
         break;
     case CVZ_EV_PROCESS_EXEC:
-        r->b = extra_push(&p->set, jstr(e, args, "path"),
-                          jstr(e, args, "argv"));
+        r->b = extra_push(&p->set, jstr(e, args, "path"), jstr(e, args, "argv"));
         break;
     case CVZ_EV_PROCESS_SPAWN:
         r->obj = (uint64_t)jint(e, args, "child", 0);
@@ -655,11 +653,11 @@ static void ingest(struct parser *p, struct jev *e, int64_t offset, int64_t line
         const char *how = jstr(e, args, "how");
         r->a = jint(e, args, "status", -1);
         r->b = clamp32(jint(e, args, "signal", 0));
-        r->sub = !how                          ? 0
-                 : strcmp(how, "_exit") == 0   ? 1
-                 : strcmp(how, "signal") == 0  ? 2
+        r->sub = !how                         ? 0
+                 : strcmp(how, "_exit") == 0  ? 1
+                 : strcmp(how, "signal") == 0 ? 2
                  : strcmp(how, "killed") == 0 ? 3
-                                               : 0;
+                                              : 0;
         break;
     }
     case CVZ_EV_THREAD_START:
@@ -707,8 +705,7 @@ static void ingest(struct parser *p, struct jev *e, int64_t offset, int64_t line
     case CVZ_EV_OBJ_DECLARE:
         r->obj = jaddr(e, args, "obj");
         r->sub = obj_kind(jstr(e, args, "kind"));
-        r->b = extra_push(&p->set, jstr(e, args, "name"),
-                          jstr(e, args, "shared"));
+        r->b = extra_push(&p->set, jstr(e, args, "name"), jstr(e, args, "shared"));
         break;
     case CVZ_EV_OBJ_DESTROY:
     case CVZ_EV_COND_SIGNAL:
@@ -724,7 +721,8 @@ static void ingest(struct parser *p, struct jev *e, int64_t offset, int64_t line
         if (mode && mode[0] == 'r') r->flags |= CVZ_RAW_MODE_R;
         if (kind == CVZ_EV_LOCK_REQUEST) break;
         r->sub = kind == CVZ_EV_LOCK_ACQUIRE ? acq_result(jstr(e, args, "res")) : 0;
-        r->a = kind == CVZ_EV_LOCK_ACQUIRE ? jint(e, args, "wait_ns", 0) : jint(e, args, "hold_ns", 0);
+        r->a =
+            kind == CVZ_EV_LOCK_ACQUIRE ? jint(e, args, "wait_ns", 0) : jint(e, args, "hold_ns", 0);
         if (r->a < 0 || r->a > (int64_t)(TS_LIMIT_US * 1000)) r->a = 0;
         int64_t depth = jint(e, args, "depth", kind == CVZ_EV_LOCK_ACQUIRE ? 1 : 0);
         r->sub2 = depth < 0 ? 0 : depth > 255 ? 255 : (uint8_t)depth;
@@ -880,8 +878,7 @@ static void parse_range(struct parser *p)
                 static const char key[] = "\"traceEvents\"";
                 size_t scan = end - pos < 4096 ? end - pos : 4096;
                 const char *tev = line == 1 ? memmem(t + pos, scan, key, sizeof key - 1) : NULL;
-                const char *br =
-                    tev ? memchr(tev, '[', end - (size_t)(tev - t)) : NULL;
+                const char *br = tev ? memchr(tev, '[', end - (size_t)(tev - t)) : NULL;
                 if (br) {
                     /* the Object form cut short: read the events of its array one by one */
                     pdiag(p, (int64_t)pos, line,
@@ -1003,8 +1000,8 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
     }
     long pg = sysconf(_SC_PAGESIZE);
     map_bytes = (map_bytes + (size_t)pg - 1) & ~((size_t)pg - 1);
-    void *m = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
+    void *m = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m != MAP_FAILED) region = m;
     for (int i = 0; i < nparsers; i++) {
         if (region) {
@@ -1060,8 +1057,7 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
         set.nunknown += p->set.nunknown;
         size_t base_extra = set.nextras;
         if (p->set.nextras) {
-            struct cvz_extra *ne =
-                realloc(set.extras, (set.nextras + p->set.nextras) * sizeof *ne);
+            struct cvz_extra *ne = realloc(set.extras, (set.nextras + p->set.nextras) * sizeof *ne);
             if (ne) {
                 memcpy(ne + set.nextras, p->set.extras, p->set.nextras * sizeof *ne);
                 set.extras = ne;

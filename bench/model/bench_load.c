@@ -98,7 +98,8 @@ static struct result load_in_child(const char *path, const char *threads)
             r.ok = 1;
             r.nevents = tr->nevents;
             r.peak_kb = status_kb("VmHWM") - rss0;
-            r.heap_bytes = (long long)(m1.uordblks + m1.hblkhd) - (long long)(m0.uordblks + m0.hblkhd);
+            r.heap_bytes =
+                (long long)(m1.uordblks + m1.hblkhd) - (long long)(m0.uordblks + m0.hblkhd);
             r.model_bytes = model_bytes(tr);
         } else {
             fprintf(stderr, "bench_load: %s\n", err ? err : "load failed");
@@ -159,9 +160,9 @@ int main(int argc, char **argv)
     printf("%9s %7s | %9s | %-32s | %-32s | %9s %9s %9s\n", "events", "file MB", "read MB/s",
            "load, 1 parser thread", "load, 2 parser threads", "peak B/ev", "model B/ev",
            "heap B/ev");
-    printf("%9s %7s | %9s | %7s %7s %7s %8s | %7s %7s %7s %8s | %9s %9s %9s\n", "", "", "",
-           "MB/s", "Mev/s", "wall s", "CPU s", "MB/s", "Mev/s", "wall s", "CPU s", "(2 thr)",
-           "(arrays)", "(malloc)");
+    printf("%9s %7s | %9s | %7s %7s %7s %8s | %7s %7s %7s %8s | %9s %9s %9s\n", "", "", "", "MB/s",
+           "Mev/s", "wall s", "CPU s", "MB/s", "Mev/s", "wall s", "CPU s", "(2 thr)", "(arrays)",
+           "(malloc)");
     for (int i = 0; i < nsizes; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/cvz_bench_%llu.json", dir, sizes[i]);
@@ -189,9 +190,10 @@ int main(int argc, char **argv)
         double ev = (double)r2.nevents;
         printf("%9llu %7.0f | %9.0f | %7.0f %7.2f %7.2f %8.2f | %7.0f %7.2f %7.2f %8.2f | %9.0f "
                "%9.1f %9.1f\n",
-               (unsigned long long)r2.nevents, mb, rd, mb / r1.seconds, r1.nevents / r1.seconds / 1e6,
-               r1.seconds, r1.cpu_seconds, mb / r2.seconds, ev / r2.seconds / 1e6, r2.seconds,
-               r2.cpu_seconds, r2.peak_kb * 1024.0 / ev, r2.model_bytes / ev, r2.heap_bytes / ev);
+               (unsigned long long)r2.nevents, mb, rd, mb / r1.seconds,
+               r1.nevents / r1.seconds / 1e6, r1.seconds, r1.cpu_seconds, mb / r2.seconds,
+               ev / r2.seconds / 1e6, r2.seconds, r2.cpu_seconds, r2.peak_kb * 1024.0 / ev,
+               r2.model_bytes / ev, r2.heap_bytes / ev);
         fflush(stdout);
     }
     return 0;

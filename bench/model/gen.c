@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #define NPROC 2
-#define NTHR 4
+#define NTHR  4
 #define NLOCK 16
 #define CHUNK 64 /* events per thread per flush */
 
@@ -31,7 +31,7 @@ static unsigned rnd(unsigned *s)
 
 #define EMIT(t, ...)                                                                               \
     do {                                                                                           \
-        (t)->len += (size_t)snprintf((t)->buf + (t)->len, sizeof (t)->buf - (t)->len, __VA_ARGS__); \
+        (t)->len += (size_t)snprintf((t)->buf + (t)->len, sizeof(t)->buf - (t)->len, __VA_ARGS__); \
         (t)->nbuf++;                                                                               \
         n++;                                                                                       \
     } while (0)
@@ -81,7 +81,8 @@ uint64_t cvz_gen_trace(FILE *out, uint64_t nevents, unsigned seed)
                 EMIT(t,
                      "{\"ph\":\"X\",\"name\":\"RUNNING\",\"cat\":\"cvz.sched\",\"pid\":%d,"
                      "\"tid\":%d,\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"cpu\":%d,\"out\":\"%s\"}},\n",
-                     t->pid, t->tid, t->ts, run, t->cpu, preempt && !contended ? "preempt" : "block");
+                     t->pid, t->tid, t->ts, run, t->cpu,
+                     preempt && !contended ? "preempt" : "block");
                 if (contended)
                     EMIT(t,
                          "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.request\",\"cat\":\"cvz\","
@@ -94,7 +95,8 @@ uint64_t cvz_gen_trace(FILE *out, uint64_t nevents, unsigned seed)
                      "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.acquire\",\"cat\":\"cvz\","
                      "\"pid\":%d,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x55d0c3a4%04x\","
                      "\"mode\":\"w\",\"res\":\"ok\",\"wait_ns\":%d,\"depth\":1}},\n",
-                     t->pid, t->tid, acq, lock * 64, contended ? (int)((gap + run * 0.1) * 1000) : 0);
+                     t->pid, t->tid, acq, lock * 64,
+                     contended ? (int)((gap + run * 0.1) * 1000) : 0);
                 t->ts += run + gap;
                 EMIT(t,
                      "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.release\",\"cat\":\"cvz\","

@@ -31,7 +31,7 @@ static int failures;
         }                                                                                          \
     } while (0)
 
-#define US(x) ((cvz_ns)((x) * 1000))
+#define US(x) ((cvz_ns)((x)*1000))
 
 static struct cvz_trace *load_file(const char *name)
 {
@@ -371,8 +371,9 @@ static void test_sync_none(void)
     CHECK_EQ(tr->threads[lane].coro_of, cons);
     CHECK(tr->threads[lane].tid < 0);
     CHECK(strcmp(tr->threads[lane].name, "gen") == 0);
-    CHECK_EQ(cvz_span_at(&tr->threads[lane], US(186)) >= 0 ?
-                 tr->threads[lane].spans[cvz_span_at(&tr->threads[lane], US(186))].state : -1,
+    CHECK_EQ(cvz_span_at(&tr->threads[lane], US(186)) >= 0
+                 ? tr->threads[lane].spans[cvz_span_at(&tr->threads[lane], US(186))].state
+                 : -1,
              CVZ_ST_RUNNING);
     CHECK_EQ(tr->threads[lane].spans[cvz_span_at(&tr->threads[lane], US(188))].state,
              CVZ_ST_UNKNOWN);
@@ -588,7 +589,8 @@ static const char *foreign_events[] = {
     "{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"browser\"}}",
     "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":1,\"tid\":2,\"args\":{\"name\":\"CrMain\"}}",
     "{\"ph\":\"M\",\"name\":\"thread_sort_index\",\"pid\":1,\"tid\":2,\"args\":{\"sort_index\":1}}",
-    "{\"ph\":\"X\",\"name\":\"Layout\",\"cat\":\"blink\",\"pid\":1,\"tid\":2,\"ts\":100,\"dur\":50}",
+    "{\"ph\":\"X\",\"name\":\"Layout\",\"cat\":\"blink\",\"pid\":1,\"tid\":2,\"ts\":100,\"dur\":"
+    "50}",
     "{\"ph\":\"B\",\"name\":\"Paint\",\"cat\":\"blink\",\"pid\":1,\"tid\":2,\"ts\":200}",
     "{\"ph\":\"E\",\"name\":\"Paint\",\"cat\":\"blink\",\"pid\":1,\"tid\":2,\"ts\":260}",
     "{\"ph\":\"i\",\"name\":\"Frame\",\"s\":\"t\",\"pid\":1,\"tid\":3,\"ts\":150}",
@@ -636,11 +638,13 @@ static void test_foreign(void)
     /* whole array on one line */
     len = (size_t)snprintf(buf, sizeof buf, "[");
     for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? "," : "", foreign_events[i]);
+        len +=
+            (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", i ? "," : "", foreign_events[i]);
     snprintf(buf + len, sizeof buf - len, "]");
     check_foreign(load_str(buf), "one-line array");
     /* object form, pretty-printed */
-    len = (size_t)snprintf(buf, sizeof buf, "{\n  \"displayTimeUnit\": \"ns\",\n  \"traceEvents\": [\n");
+    len = (size_t)snprintf(buf, sizeof buf,
+                           "{\n  \"displayTimeUnit\": \"ns\",\n  \"traceEvents\": [\n");
     for (size_t i = 0; i < n; i++)
         len += (size_t)snprintf(buf + len, sizeof buf - len, "    %s%s\n", foreign_events[i],
                                 i + 1 < n ? "," : "");
@@ -672,17 +676,20 @@ static void test_absurd(void)
         "\"dur\":5,\"args\":{\"cpu\":0,\"out\":\"block\"}},\n"
         "{\"ph\":\"i\",\"name\":\"user.mark\",\"cat\":\"cvz\",\"pid\":9,\"tid\":9,\"ts\":1e18,"
         "\"args\":{\"text\":\"far\"}},\n"
-        "{\"ph\":\"i\",\"name\":\"user.mark\",\"cat\":\"cvz\",\"pid\":9,\"tid\":9,\"ts\":\"soon\"},\n"
+        "{\"ph\":\"i\",\"name\":\"user.mark\",\"cat\":\"cvz\",\"pid\":9,\"tid\":9,\"ts\":\"soon\"},"
+        "\n"
         "{\"ph\":\"i\",\"name\":\"user.mark\",\"cat\":\"cvz\",\"pid\":1e12,\"tid\":9,\"ts\":30},\n"
         "{\"ph\":\"i\",\"name\":\"lock.acquire\",\"cat\":\"cvz\",\"pid\":9,\"tid\":9,\"ts\":31,"
         "\"args\":{\"obj\":\"0x10\",\"res\":\"ok\",\"wait_ns\":-7,\"depth\":-3,\"count\":-9}},\n"
         "{\"ph\":\"i\",\"name\":\"lock.acquire\",\"cat\":\"cvz\",\"pid\":9,\"tid\":9,\"ts\":32,"
         "\"args\":{\"obj\":[1,2],\"res\":7,\"wait_ns\":1e300,\"depth\":1e9}},\n"
-        "{\"ph\":\"i\",\"name\":\"block.begin\",\"cat\":\"cvz\",\"pid\":4242,\"tid\":4243,\"ts\":33,"
+        "{\"ph\":\"i\",\"name\":\"block.begin\",\"cat\":\"cvz\",\"pid\":4242,\"tid\":4243,\"ts\":"
+        "33,"
         "\"args\":{\"reason\":\"join\",\"target\":-1}},\n"
         "{\"ph\":\"i\",\"name\":\"block.end\",\"cat\":\"cvz\",\"pid\":4242,\"tid\":4243,\"ts\":34,"
         "\"args\":{\"reason\":\"join\",\"target\":77777}},\n"
-        "{\"ph\":\"i\",\"name\":\"block.begin\",\"cat\":\"cvz\",\"pid\":4242,\"tid\":4243,\"ts\":35,"
+        "{\"ph\":\"i\",\"name\":\"block.begin\",\"cat\":\"cvz\",\"pid\":4242,\"tid\":4243,\"ts\":"
+        "35,"
         "\"args\":{\"reason\":\"child\",\"target\":99}},\n"
         "{\"ph\":\"i\",\"name\":\"block.end\",\"cat\":\"cvz\",\"pid\":4242,\"tid\":4243,\"ts\":36,"
         "\"args\":{\"reason\":\"child\",\"target\":-5}},\n"
@@ -712,7 +719,6 @@ static void test_absurd(void)
     CHECK_EQ(state_at(tr, 9, 9, US(21)), CVZ_ST_RUNNING);
     cvz_trace_free(tr);
 }
-
 
 static char *read_all(const char *path, size_t *len)
 {
@@ -878,7 +884,8 @@ static void test_docs(void)
             *q = '\0';
             int k = cvz_event_kind_from_name(p + 1);
             if (k < 0) {
-                fprintf(stderr, "docs: heading names `%s`, which is not in cvz_events.def\n", p + 1);
+                fprintf(stderr, "docs: heading names `%s`, which is not in cvz_events.def\n",
+                        p + 1);
                 unknown++;
             } else {
                 documented[k] = true;
@@ -901,10 +908,18 @@ struct test_case {
     void (*fn)(void);
 };
 static const struct test_case cases[] = {
-    {"tables", test_tables},       {"mutex_perf", test_mutex_perf}, {"sync_none", test_sync_none},
-    {"lifetimes", test_lifetimes}, {"proc_samples", test_proc_samples}, {"broken", test_broken},
-    {"truncated", test_truncated}, {"bad_files", test_bad_files},   {"foreign", test_foreign},
-    {"absurd", test_absurd},       {"docs", test_docs},             {"fastpath", test_fastpath},
+    {"tables", test_tables},
+    {"mutex_perf", test_mutex_perf},
+    {"sync_none", test_sync_none},
+    {"lifetimes", test_lifetimes},
+    {"proc_samples", test_proc_samples},
+    {"broken", test_broken},
+    {"truncated", test_truncated},
+    {"bad_files", test_bad_files},
+    {"foreign", test_foreign},
+    {"absurd", test_absurd},
+    {"docs", test_docs},
+    {"fastpath", test_fastpath},
     {"two_parsers", test_two_parsers},
 };
 
