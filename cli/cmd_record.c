@@ -34,27 +34,27 @@ struct record_opts {
 
 static void record_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: conviz record [OPTIONS] [--] PROGRAM [ARGS...]\n"
-            "\n"
-            "Run PROGRAM with the conviz tracer preloaded (libconviz.so) and write a JSON trace of\n"
-            "its threads, processes, locks and scheduler states.  The exit status is PROGRAM's\n"
-            "(128+N when a signal N killed it).\n"
-            "\n"
-            "options:\n"
-            "  -o, --output FILE        trace file (default: conviz-<prog>-<pid>.json here)\n"
-            "  --sched=perf|proc|none   scheduler-state source (default: perf, falling back to\n"
-            "                           proc when perf_event_open is denied)\n"
-            "  --no-sched               same as --sched=none\n"
-            "  --buffer-size BYTES      ring buffer per thread, e.g. 256K (default), 4M\n"
-            "  --follow-children        trace child processes too (default)\n"
-            "  --no-follow-children     trace only PROGRAM's own process\n"
-            "  --lttng[=only]           also (or only) emit LTTng-UST events (needs a session)\n"
-            "  -q, --quiet              no summary line\n"
-            "  -h, --help               this help\n"
-            "\n"
-            "environment: CONVIZ_LIB overrides where libconviz.so is found.\n"
-            "Events still buffered when PROGRAM is killed (even SIGKILL) are recovered.\n");
+    fprintf(
+        f, "usage: conviz record [OPTIONS] [--] PROGRAM [ARGS...]\n"
+           "\n"
+           "Run PROGRAM with the conviz tracer preloaded (libconviz.so) and write a JSON trace of\n"
+           "its threads, processes, locks and scheduler states.  The exit status is PROGRAM's\n"
+           "(128+N when a signal N killed it).\n"
+           "\n"
+           "options:\n"
+           "  -o, --output FILE        trace file (default: conviz-<prog>-<pid>.json here)\n"
+           "  --sched=perf|proc|none   scheduler-state source (default: perf, falling back to\n"
+           "                           proc when perf_event_open is denied)\n"
+           "  --no-sched               same as --sched=none\n"
+           "  --buffer-size BYTES      ring buffer per thread, e.g. 256K (default), 4M\n"
+           "  --follow-children        trace child processes too (default)\n"
+           "  --no-follow-children     trace only PROGRAM's own process\n"
+           "  --lttng[=only]           also (or only) emit LTTng-UST events (needs a session)\n"
+           "  -q, --quiet              no summary line\n"
+           "  -h, --help               this help\n"
+           "\n"
+           "environment: CONVIZ_LIB overrides where libconviz.so is found.\n"
+           "Events still buffered when PROGRAM is killed (even SIGKILL) are recovered.\n");
 }
 
 static bool valid_size(const char *s)
@@ -65,8 +65,10 @@ static bool valid_size(const char *s)
     if (errno || end == s || v == 0) return false;
     if (*end == 'k' || *end == 'K' || *end == 'm' || *end == 'M' || *end == 'g' || *end == 'G')
         end++;
-    if (*end == 'i' && end[1] == 'B') end += 2;
-    else if (*end == 'B' || *end == 'b') end++;
+    if (*end == 'i' && end[1] == 'B')
+        end += 2;
+    else if (*end == 'B' || *end == 'b')
+        end++;
     return *end == 0;
 }
 
@@ -152,13 +154,16 @@ static void forward_signal(int sig, siginfo_t *si, void *uc)
 
 static void print_summary(const char *out, const struct cvz_finish_stats *st)
 {
-    fprintf(stderr, "conviz: trace written to %s: %u processes, %u threads, %llu events, %llu lost, "
+    fprintf(stderr,
+            "conviz: trace written to %s: %u processes, %u threads, %llu events, %llu lost, "
             "sched=%s\n",
             out, st->processes, st->threads, (unsigned long long)st->events,
             (unsigned long long)st->lost, st->sched);
     if (st->running)
-        fprintf(stderr, "conviz: %u traced processes are still running; run 'conviz finish %s' "
-                "when they have ended\n", st->running, out);
+        fprintf(stderr,
+                "conviz: %u traced processes are still running; run 'conviz finish %s' "
+                "when they have ended\n",
+                st->running, out);
 }
 
 struct child_report {
@@ -228,8 +233,9 @@ int cmd_record(int argc, char **argv)
     char **prog = argv + i;
     char lib[PATH_MAX];
     if (!find_lib(lib, sizeof lib)) {
-        fprintf(stderr, "conviz record: cannot find libconviz.so (looked at %s); build it, or "
-                        "set CONVIZ_LIB to its path\n",
+        fprintf(stderr,
+                "conviz record: cannot find libconviz.so (looked at %s); build it, or "
+                "set CONVIZ_LIB to its path\n",
                 getenv("CONVIZ_LIB") ? getenv("CONVIZ_LIB") : "<conviz dir>/../lib/libconviz.so");
         return 2;
     }

@@ -8,8 +8,9 @@
  * collector re-anchors it every round: continuous at the switch point, its slope corrected so
  * that the remaining error is slewed away over ~200 ms (like NTP), never stepped backwards.
  * The initial slope comes from a 2 ms calibration, or from the ring file of the image this one
- * replaced (exec) or of the parent that spawned it (the `tsc_mult` of the header).  CONVIZ_CLOCK=gettime turns it off; it is off anyway when
- * the kernel does not use the TSC as clocksource or the TSC is not invariant.
+ * replaced (exec) or of the parent that spawned it (the `tsc_mult` of the header).
+ * CONVIZ_CLOCK=gettime turns it off; it is off anyway when the kernel does not use the TSC as
+ * clocksource or the TSC is not invariant.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -57,9 +58,8 @@ uint64_t cvz_now(void)
         uint64_t bns = atomic_load_explicit(&clk.base_ns, memory_order_relaxed);
         uint64_t mult = atomic_load_explicit(&clk.mult, memory_order_relaxed);
         atomic_thread_fence(memory_order_acquire);
-        if (__builtin_expect((s & 1) == 0 &&
-                                 atomic_load_explicit(&clk.seq, memory_order_relaxed) == s,
-                             1))
+        if (__builtin_expect(
+                (s & 1) == 0 && atomic_load_explicit(&clk.seq, memory_order_relaxed) == s, 1))
             return convert(__rdtsc(), btsc, bns, mult);
     }
 }
@@ -119,7 +119,8 @@ void cvz_clock_init(uint64_t hint_mult, const char *mode)
     sample(&t0, &n0);
     if (mult == 0) { /* calibrate over 2 ms, once per trace */
         uint64_t t1, n1;
-        do sample(&t1, &n1);
+        do
+            sample(&t1, &n1);
         while (n1 - n0 < 2000000);
         if (t1 <= t0) return;
         mult = (uint64_t)((((unsigned __int128)(n1 - n0)) << 32) / (t1 - t0));
@@ -133,7 +134,10 @@ void cvz_clock_init(uint64_t hint_mult, const char *mode)
     use_tsc = 1;
 }
 
-uint64_t cvz_clock_mult(void) { return use_tsc ? atomic_load(&clk.mult) : 0; }
+uint64_t cvz_clock_mult(void)
+{
+    return use_tsc ? atomic_load(&clk.mult) : 0;
+}
 
 void cvz_clock_adjust(void)
 {
@@ -160,8 +164,17 @@ void cvz_clock_adjust(void)
     publish(t, f, (uint64_t)((double)rate + adj));
 }
 #else
-uint64_t cvz_now(void) { return gettime_ns(); }
-void cvz_clock_init(uint64_t hint_mult, const char *mode) { (void)hint_mult, (void)mode; }
-uint64_t cvz_clock_mult(void) { return 0; }
+uint64_t cvz_now(void)
+{
+    return gettime_ns();
+}
+void cvz_clock_init(uint64_t hint_mult, const char *mode)
+{
+    (void)hint_mult, (void)mode;
+}
+uint64_t cvz_clock_mult(void)
+{
+    return 0;
+}
 void cvz_clock_adjust(void) {}
 #endif

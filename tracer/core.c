@@ -42,13 +42,13 @@ int cvz_sched = CVZ_SCHED_KIND_NONE;
 struct cvz_ring_header *cvz_hdr;
 int cvz_out_fd = -1;
 
-static atomic_int g_active;       /* tracing on in this image */
-static atomic_int g_ready;        /* collector may run */
-static atomic_int g_stop;         /* final drain done: the collector stops */
-static atomic_int g_exit_once;    /* process.exit recorded */
-static atomic_int g_drain_busy;   /* the drain lock */
-static atomic_uint g_slot_hint;   /* where slot allocation starts looking */
-static atomic_uint g_slots_hwm;   /* slots ever used + 1 (the collector scans up to here) */
+static atomic_int g_active;     /* tracing on in this image */
+static atomic_int g_ready;      /* collector may run */
+static atomic_int g_stop;       /* final drain done: the collector stops */
+static atomic_int g_exit_once;  /* process.exit recorded */
+static atomic_int g_drain_busy; /* the drain lock */
+static atomic_uint g_slot_hint; /* where slot allocation starts looking */
+static atomic_uint g_slots_hwm; /* slots ever used + 1 (the collector scans up to here) */
 static atomic_int g_slots_used;
 static size_t g_map_size;
 static int g_ring_fd = -1;
@@ -69,8 +69,8 @@ static CVZ_TLS pid_t tls_tid;
 static CVZ_TLS struct cvz_slot *tls_slot;
 static CVZ_TLS struct cvz_record *tls_data;
 static CVZ_TLS int tls_in_rec;
-static CVZ_TLS int tls_done;     /* thread.exit recorded: later events are dropped */
-static CVZ_TLS int tls_retry;    /* countdown before trying again to get a slot */
+static CVZ_TLS int tls_done;       /* thread.exit recorded: later events are dropped */
+static CVZ_TLS int tls_retry;      /* countdown before trying again to get a slot */
 static CVZ_TLS uint64_t tls_limit; /* head may grow up to here without reading tail */
 static CVZ_TLS uint32_t tls_cap;
 
@@ -95,7 +95,10 @@ pid_t cvz_tid(void)
     return tls_tid;
 }
 
-bool cvz_active(void) { return atomic_load_explicit(&g_active, memory_order_relaxed); }
+bool cvz_active(void)
+{
+    return atomic_load_explicit(&g_active, memory_order_relaxed);
+}
 
 bool cvz_enter(void)
 {
@@ -105,10 +108,19 @@ bool cvz_enter(void)
     return true;
 }
 
-void cvz_leave(void) { tls_guard = 0; }
+void cvz_leave(void)
+{
+    tls_guard = 0;
+}
 
-void cvz_internal_enter(void) { tls_internal++; }
-void cvz_internal_leave(void) { tls_internal--; }
+void cvz_internal_enter(void)
+{
+    tls_internal++;
+}
+void cvz_internal_leave(void)
+{
+    tls_internal--;
+}
 
 long cvz_sys_write(int fd, const void *buf, size_t len)
 {
@@ -124,7 +136,10 @@ int cvz_high_fd(int fd)
     return high;
 }
 
-bool cvz_in_vfork_child(void) { return (int)syscall(SYS_getpid) != cvz_pid; }
+bool cvz_in_vfork_child(void)
+{
+    return (int)syscall(SYS_getpid) != cvz_pid;
+}
 
 static void sleep_us(long us)
 {
@@ -144,7 +159,10 @@ bool cvz_drain_lock(int max_ms)
     }
 }
 
-void cvz_drain_unlock(void) { atomic_store_explicit(&g_drain_busy, 0, memory_order_release); }
+void cvz_drain_unlock(void)
+{
+    atomic_store_explicit(&g_drain_busy, 0, memory_order_release);
+}
 
 /* ---- settings ---------------------------------------------------------------------------- */
 
@@ -161,9 +179,12 @@ static uint64_t parse_size(const char *s, uint64_t dflt)
     if (!s || !*s) return dflt;
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end == 'k' || *end == 'K') v <<= 10;
-    else if (*end == 'm' || *end == 'M') v <<= 20;
-    else if (*end == 'g' || *end == 'G') v <<= 30;
+    if (*end == 'k' || *end == 'K')
+        v <<= 10;
+    else if (*end == 'm' || *end == 'M')
+        v <<= 20;
+    else if (*end == 'g' || *end == 'G')
+        v <<= 30;
     return v ? v : dflt;
 }
 
@@ -218,8 +239,10 @@ static void read_settings(void)
     v = env_get("CONVIZ_ROOT_PID");
     c->root_pid = v ? atoi(v) : 0;
     v = env_get("CONVIZ_LTTNG");
-    if (v && strcmp(v, "only") == 0) c->lttng = 2;
-    else if (v && *v && strcmp(v, "0") != 0) c->lttng = 1;
+    if (v && strcmp(v, "only") == 0)
+        c->lttng = 2;
+    else if (v && *v && strcmp(v, "0") != 0)
+        c->lttng = 1;
     v = env_get("CONVIZ_QUIET");
     c->quiet = v && *v && strcmp(v, "0") != 0;
     v = env_get("CONVIZ_KEEP_RINGS");
@@ -239,7 +262,8 @@ static void say(const char *msg)
 static uint32_t pow2_floor(uint64_t v)
 {
     uint32_t p = 1;
-    while ((uint64_t)p * 2 <= v && p < (1u << 30)) p *= 2;
+    while ((uint64_t)p * 2 <= v && p < (1u << 30))
+        p *= 2;
     return p;
 }
 
@@ -482,7 +506,8 @@ static void *collector_main(void *arg)
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, NULL); /* signals are the program's business */
-    while (!atomic_load(&g_ready) && !atomic_load(&g_stop)) sleep_us(200);
+    while (!atomic_load(&g_ready) && !atomic_load(&g_stop))
+        sleep_us(200);
     uint64_t last_drain = 0;
     while (!atomic_load(&g_stop)) {
         struct pollfd fds[260];
@@ -616,7 +641,8 @@ static bool adopt_exec_predecessor(void)
     if (h != MAP_FAILED) {
         if (h->magic == CVZ_RING_MAGIC && h->file_size == (uint64_t)sb.st_size) {
             struct cvz_obuf o = {.buf = g_buf, .cap = sizeof g_buf, .fd = cvz_out_fd};
-            for (uint32_t i = 0; i < h->nslots; i++) cvz_ring_drain_slot(h, i, &o, 0);
+            for (uint32_t i = 0; i < h->nslots; i++)
+                cvz_ring_drain_slot(h, i, &o, 0);
             cvz_ring_report_lost(h, &o, cvz_now());
             cvz_obuf_flush(&o);
             atomic_fetch_add(&h->lines, o.lines);
@@ -755,12 +781,18 @@ static void load_lttng(void)
     }
 }
 
-static void atfork_prepare(void) { cvz_fork_prepare(); }
+static void atfork_prepare(void)
+{
+    cvz_fork_prepare();
+}
 static void atfork_parent(void)
 {
     if (cvz_hdr) cvz_drain_unlock();
 }
-static void atfork_child(void) { cvz_fork_child(); }
+static void atfork_child(void)
+{
+    cvz_fork_child();
+}
 
 __attribute__((constructor)) static void cvz_init(void)
 {
@@ -781,7 +813,7 @@ __attribute__((constructor)) static void cvz_init(void)
 __attribute__((destructor)) static void cvz_fini(void)
 {
     if (!cvz_active() || cvz_in_vfork_child()) return;
-    cvz_process_exit(-1, 0, "exit"); /* no-op when the exit hook already ran */
+    cvz_process_exit(-1, 0, "exit");      /* no-op when the exit hook already ran */
     if (cvz_hdr && cvz_drain_lock(200)) { /* events of other DSOs' destructors */
         cvz_drain_all(true);
         cvz_drain_unlock();
@@ -800,8 +832,9 @@ void cvz_fork_prepare(void)
 
 void cvz_fork_parent(pid_t child)
 {
-    if (child > 0) cvz_rec(CVZ_EV_PROCESS_FORK, 0, g_fork_ts ? g_fork_ts : cvz_now(),
-                           (uint64_t)child, 0, 0, 0);
+    if (child > 0)
+        cvz_rec(CVZ_EV_PROCESS_FORK, 0, g_fork_ts ? g_fork_ts : cvz_now(), (uint64_t)child, 0, 0,
+                0);
 }
 
 void cvz_fork_child(void)
@@ -827,8 +860,10 @@ void cvz_fork_child(void)
     cvz_out_fd = -1;
     if (g_wake_fd >= 0) close(g_wake_fd);
     g_wake_fd = -1;
-    if (cvz_cfg.follow && cvz_cfg.lttng != 2) image_start("fork");
-    else if (cvz_cfg.lttng == 2 && cvz_cfg.follow) atomic_store(&g_active, 1);
+    if (cvz_cfg.follow && cvz_cfg.lttng != 2)
+        image_start("fork");
+    else if (cvz_cfg.lttng == 2 && cvz_cfg.follow)
+        atomic_store(&g_active, 1);
     cvz_internal_leave();
 }
 

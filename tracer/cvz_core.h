@@ -30,8 +30,8 @@ struct cvz_settings {
 };
 
 extern struct cvz_settings cvz_cfg;
-extern volatile int cvz_pid;          /* this process image's pid */
-extern int cvz_sched;                 /* enum cvz_sched_kind in use */
+extern volatile int cvz_pid; /* this process image's pid */
+extern int cvz_sched;        /* enum cvz_sched_kind in use */
 extern struct cvz_ring_header *cvz_hdr;
 extern int cvz_out_fd;
 
@@ -55,8 +55,8 @@ void cvz_drain_unlock(void);
 void cvz_drain_all(bool final);
 
 /* sched.c: scheduler sources, called by the core (collector side). */
-bool cvz_perf_open(void);     /* open per-CPU events; false when perf is not available */
-void cvz_perf_close(void);    /* unmap and close (fork child, exit) */
+bool cvz_perf_open(void);  /* open per-CPU events; false when perf is not available */
+void cvz_perf_close(void); /* unmap and close (fork child, exit) */
 int cvz_perf_pollfds(struct pollfd *fds, int max);
 void cvz_perf_drain(struct cvz_obuf *o, bool final);
 void cvz_proc_sample(struct cvz_obuf *o);

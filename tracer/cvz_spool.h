@@ -47,15 +47,15 @@ struct cvz_ring_header {
     uint64_t data_offset;  /* file offset of slot 0's records; slot i at + i * slot_records */
     uint64_t file_size;
     uint64_t start_ns;
-    _Atomic uint64_t last_ns;    /* last time the collector ran (for a "killed" exit time) */
-    _Atomic uint64_t lines;      /* JSON lines this image wrote to the trace */
+    _Atomic uint64_t last_ns; /* last time the collector ran (for a "killed" exit time) */
+    _Atomic uint64_t lines;   /* JSON lines this image wrote to the trace */
     _Atomic uint64_t lost[CVZ_LOST__COUNT];     /* no_ring and perf (ring_full is per slot) */
     _Atomic uint64_t reported[CVZ_LOST__COUNT]; /* already written as trace.lost lines */
-    _Atomic uint32_t threads;    /* threads that got a slot */
-    _Atomic uint32_t flags;      /* CVZ_RF_* */
-    char sched[8];               /* "perf", "proc", "none" */
-    char prog[64];               /* executable base name */
-    _Atomic uint64_t tsc_mult;   /* TSC -> ns slope (clock.c), for processes this one starts */
+    _Atomic uint32_t threads;                   /* threads that got a slot */
+    _Atomic uint32_t flags;                     /* CVZ_RF_* */
+    char sched[8];                              /* "perf", "proc", "none" */
+    char prog[64];                              /* executable base name */
+    _Atomic uint64_t tsc_mult; /* TSC -> ns slope (clock.c), for processes this one starts */
 };
 
 struct cvz_slot {
@@ -136,7 +136,7 @@ struct cvz_finish_stats {
  * that died without a word (for `top_pid`, with the signal/status from `top_wstatus` when
  * top_wstatus >= 0), close the JSON array, and remove the ring files.  Returns 0, or -1 with a
  * message in `err`. */
-int cvz_spool_finish(const char *trace, int top_pid, int top_wstatus,
-                     struct cvz_finish_stats *st, char *err, size_t errlen);
+int cvz_spool_finish(const char *trace, int top_pid, int top_wstatus, struct cvz_finish_stats *st,
+                     char *err, size_t errlen);
 
 #endif

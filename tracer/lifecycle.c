@@ -45,7 +45,7 @@ static bool may_record(void)
 /* pthread_t -> kernel tid of the threads created through pthread_create, for cvz_tid_of().
  * An entry is overwritten when glibc hands the same pthread_t to a new thread, which happens
  * inside pthread_create, before anyone can join the new one: lookups never see a stale tid. */
-#define TIDMAP_SIZE 65536 /* power of two */
+#define TIDMAP_SIZE  65536 /* power of two */
 #define TIDMAP_PROBE 64
 struct tidmap_entry {
     unsigned long th;
@@ -59,7 +59,10 @@ static void tidmap_lock(void)
     while (atomic_flag_test_and_set_explicit(&tidmap_busy, memory_order_acquire))
         syscall(SYS_sched_yield);
 }
-static void tidmap_unlock(void) { atomic_flag_clear_explicit(&tidmap_busy, memory_order_release); }
+static void tidmap_unlock(void)
+{
+    atomic_flag_clear_explicit(&tidmap_busy, memory_order_release);
+}
 
 static uint32_t tidmap_hash(unsigned long th)
 {
@@ -137,8 +140,8 @@ struct start_box {
     void *arg;
     pid_t parent;
     uint64_t ts;
-    _Atomic pid_t tid;  /* the child's, written first thing by the child */
-    atomic_int refs;    /* the creator and the child both read the box */
+    _Atomic pid_t tid; /* the child's, written first thing by the child */
+    atomic_int refs;   /* the creator and the child both read the box */
 };
 
 static void box_put(struct start_box *box)
@@ -225,7 +228,10 @@ int execve(const char *path, char *const argv[], char *const envp[])
     return rc;
 }
 
-int execv(const char *path, char *const argv[]) { return execve(path, argv, environ); }
+int execv(const char *path, char *const argv[])
+{
+    return execve(path, argv, environ);
+}
 
 int execvpe(const char *file, char *const argv[], char *const envp[])
 {
@@ -241,7 +247,10 @@ int execvpe(const char *file, char *const argv[], char *const envp[])
     return rc;
 }
 
-int execvp(const char *file, char *const argv[]) { return execvpe(file, argv, environ); }
+int execvp(const char *file, char *const argv[])
+{
+    return execvpe(file, argv, environ);
+}
 
 int fexecve(int fd, char *const argv[], char *const envp[])
 {
@@ -265,13 +274,15 @@ int fexecve(int fd, char *const argv[], char *const envp[])
 #define COLLECT_ARGS(first, ap, argv_out, envp_out, with_env)                                      \
     size_t argc_ = 1;                                                                              \
     va_start(ap, first);                                                                           \
-    while (va_arg(ap, char *)) argc_++;                                                            \
+    while (va_arg(ap, char *))                                                                     \
+        argc_++;                                                                                   \
     va_end(ap);                                                                                    \
     char **argv_out = __builtin_alloca((argc_ + 1) * sizeof(char *));                              \
     char *const *envp_out = environ;                                                               \
     va_start(ap, first);                                                                           \
     argv_out[0] = (char *)(first);                                                                 \
-    for (size_t i_ = 1; i_ <= argc_; i_++) argv_out[i_] = i_ < argc_ ? va_arg(ap, char *) : NULL;  \
+    for (size_t i_ = 1; i_ <= argc_; i_++)                                                         \
+        argv_out[i_] = i_ < argc_ ? va_arg(ap, char *) : NULL;                                     \
     if (with_env) {                                                                                \
         (void)va_arg(ap, char *); /* the terminating NULL */                                       \
         envp_out = va_arg(ap, char *const *);                                                      \
@@ -398,14 +409,15 @@ static int main_trampoline(int argc, char **argv, char **envp)
 int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void),
                       void (*rtld_fini)(void), void *stack_end)
 {
-    static int (*real_start)(main_fn, int, char **, void (*)(void), void (*)(void),
-                             void (*)(void), void *);
+    static int (*real_start)(main_fn, int, char **, void (*)(void), void (*)(void), void (*)(void),
+                             void *);
     if (!real_start) real_start = dlsym(RTLD_NEXT, "__libc_start_main");
     real_main = main;
     return real_start(main_trampoline, argc, argv, init, fini, rtld_fini, stack_end);
 }
 
-/* ---- fatal signals ---------------------------------------------------------------------------- */
+/* ---- fatal signals ----------------------------------------------------------------------------
+ */
 
 static const int fatal_signals[] = {SIGSEGV, SIGBUS,  SIGABRT, SIGFPE,  SIGILL, SIGTERM,
                                     SIGINT,  SIGQUIT, SIGHUP,  SIGPIPE, SIGSYS, SIGXCPU};

@@ -32,7 +32,7 @@ struct perf_cpu {
     char *data;
     uint64_t data_size;
     size_t map_size;
-    int run_tid;       /* traced thread on this CPU since run_since, 0 = none known */
+    int run_tid; /* traced thread on this CPU since run_since, 0 = none known */
     uint64_t run_since;
 };
 
@@ -121,8 +121,11 @@ static void emit_run(struct cvz_obuf *o, struct perf_cpu *pc, uint64_t end, uint
 {
     if (!pc->run_tid) return;
     if (end >= pc->run_since) {
-        struct cvz_record rec = {.ts = pc->run_since, .kind = CVZ_EV_RUNNING, .sub = out,
-                                 .tid = pc->run_tid, .a = (uint64_t)pc->cpu,
+        struct cvz_record rec = {.ts = pc->run_since,
+                                 .kind = CVZ_EV_RUNNING,
+                                 .sub = out,
+                                 .tid = pc->run_tid,
+                                 .a = (uint64_t)pc->cpu,
                                  .b = end - pc->run_since};
         cvz_obuf_record(o, &rec, cvz_pid);
     }
@@ -150,7 +153,10 @@ static void handle(struct cvz_obuf *o, struct perf_cpu *pc, const struct perf_ev
         }
         break;
     case PERF_RECORD_EXIT: {
-        struct { uint32_t pid, ppid, tid, ptid; uint64_t time; } ex;
+        struct {
+            uint32_t pid, ppid, tid, ptid;
+            uint64_t time;
+        } ex;
         if (eh->size < sizeof *eh + sizeof ex) return;
         memcpy(&ex, eh + 1, sizeof ex);
         if (pc->run_tid == (int)ex.tid) emit_run(o, pc, ex.time, CVZ_OUT_EXIT);
@@ -287,9 +293,12 @@ void cvz_proc_sample(struct cvz_obuf *o)
                 pp->runtime = runtime;
                 pp->run_delay = delay;
             }
-            struct cvz_record rec = {.ts = now, .kind = CVZ_EV_SCHED_SAMPLE,
-                                     .sub = (uint16_t)(unsigned char)state, .tid = tid,
-                                     .a = (uint64_t)(cpu < 0 ? 0 : cpu), .b = delay,
+            struct cvz_record rec = {.ts = now,
+                                     .kind = CVZ_EV_SCHED_SAMPLE,
+                                     .sub = (uint16_t)(unsigned char)state,
+                                     .tid = tid,
+                                     .a = (uint64_t)(cpu < 0 ? 0 : cpu),
+                                     .b = delay,
                                      .c = runtime};
             cvz_obuf_record(o, &rec, cvz_pid);
         }

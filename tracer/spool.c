@@ -39,8 +39,8 @@ static const char *const fn_names[CVZ_FN__COUNT] = {
 #undef CVZ_FN
 };
 /* Same order as enum cvz_reason in cvz_model.h. */
-static const char *const reason_names[] = {"none",  "lock",  "condvar", "sem", "barrier",
-                                           "join",  "sleep", "io",      "child", "other"};
+static const char *const reason_names[] = {"none", "lock",  "condvar", "sem",   "barrier",
+                                           "join", "sleep", "io",      "child", "other"};
 static const char *const acq_names[] = {"ok", "busy", "timeout", "eintr", "error"};
 static const char *const fdkind_names[] = {"other", "pipe", "socket", "file", "tty", "other"};
 static const char *const how_names[] = {"exit", "_exit", "signal", "killed"};
@@ -54,7 +54,8 @@ const char cvz_str_suffix[] = "}},\n";
 
 char *cvz_fmt_str(char *p, const char *s)
 {
-    while (*s) *p++ = *s++;
+    while (*s)
+        *p++ = *s++;
     return p;
 }
 
@@ -103,7 +104,8 @@ char *cvz_fmt_hex(char *p, uint64_t v)
         tmp[n++] = "0123456789abcdef"[v & 15];
         v >>= 4;
     } while (v);
-    while (n) *p++ = tmp[--n];
+    while (n)
+        *p++ = tmp[--n];
     return p;
 }
 
@@ -140,8 +142,8 @@ char *cvz_fmt_json_escaped(char *p, size_t cap, const char *s, size_t len)
 /* ---- records -> JSON -------------------------------------------------------------------- */
 
 /* Keys are string literals: copy them with a length known at compile time. */
-#define LIT(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
-#define key(p, k) LIT((p), ",\"" k "\":")
+#define LIT(p, s)      (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
+#define key(p, k)      LIT((p), ",\"" k "\":")
 #define key_u(p, k, v) cvz_fmt_u64(key(p, k), (v))
 #define key_i(p, k, v) cvz_fmt_i64(key(p, k), (v))
 static char *put_quoted(char *p, const char *v)
@@ -374,7 +376,8 @@ uint64_t cvz_ring_lost_total(struct cvz_ring_header *h)
     struct cvz_slot *slots = cvz_ring_slots(h);
     for (uint32_t i = 0; i < h->nslots; i++)
         total += atomic_load_explicit(&slots[i].lost, memory_order_relaxed);
-    for (int r = 1; r < CVZ_LOST__COUNT; r++) total += atomic_load(&h->lost[r]);
+    for (int r = 1; r < CVZ_LOST__COUNT; r++)
+        total += atomic_load(&h->lost[r]);
     return total;
 }
 
@@ -384,12 +387,16 @@ void cvz_ring_report_lost(struct cvz_ring_header *h, struct cvz_obuf *o, uint64_
     struct cvz_slot *slots = cvz_ring_slots(h);
     for (uint32_t i = 0; i < h->nslots; i++)
         now_lost[CVZ_LOST_RING_FULL] += atomic_load_explicit(&slots[i].lost, memory_order_relaxed);
-    for (int r = 1; r < CVZ_LOST__COUNT; r++) now_lost[r] = atomic_load(&h->lost[r]);
+    for (int r = 1; r < CVZ_LOST__COUNT; r++)
+        now_lost[r] = atomic_load(&h->lost[r]);
     for (int r = 0; r < CVZ_LOST__COUNT; r++) {
         uint64_t done = atomic_load(&h->reported[r]);
         if (now_lost[r] <= done) continue;
-        struct cvz_record rec = {.ts = ts, .kind = CVZ_EV_LOST, .sub = (uint16_t)r,
-                                 .tid = h->pid, .a = now_lost[r] - done};
+        struct cvz_record rec = {.ts = ts,
+                                 .kind = CVZ_EV_LOST,
+                                 .sub = (uint16_t)r,
+                                 .tid = h->pid,
+                                 .a = now_lost[r] - done};
         cvz_obuf_record(o, &rec, h->pid);
         atomic_store(&h->reported[r], now_lost[r]);
     }
@@ -469,8 +476,11 @@ static bool finish_ring(const char *path, struct cvz_obuf *o, int top_pid, int t
     if (!last_ts) last_ts = mono_now();
     cvz_ring_report_lost(h, o, last_ts);
     if (!(flags & (CVZ_RF_EXITED | CVZ_RF_EXEC))) {
-        struct cvz_record rec = {.ts = last_ts, .kind = CVZ_EV_PROCESS_EXIT,
-                                 .sub = CVZ_EXIT_KILLED, .tid = h->pid, .a = (uint64_t)-1};
+        struct cvz_record rec = {.ts = last_ts,
+                                 .kind = CVZ_EV_PROCESS_EXIT,
+                                 .sub = CVZ_EXIT_KILLED,
+                                 .tid = h->pid,
+                                 .a = (uint64_t)-1};
         if (h->pid == top_pid && top_wstatus >= 0) {
             if (WIFSIGNALED(top_wstatus)) {
                 rec.b = (uint64_t)WTERMSIG(top_wstatus);
@@ -497,7 +507,8 @@ static bool finish_ring(const char *path, struct cvz_obuf *o, int top_pid, int t
         st->sched[sizeof st->sched - 1] = 0;
     }
     bool seen = false;
-    for (unsigned k = 0; k < *npids; k++) seen |= pids[k] == h->pid;
+    for (unsigned k = 0; k < *npids; k++)
+        seen |= pids[k] == h->pid;
     if (!seen) {
         if (*npids < 4096) pids[(*npids)++] = h->pid;
         st->processes++;
@@ -523,8 +534,8 @@ static void close_array(int fd)
     (void)!write(fd, "]\n", 2);
 }
 
-int cvz_spool_finish(const char *trace, int top_pid, int top_wstatus,
-                     struct cvz_finish_stats *st, char *err, size_t errlen)
+int cvz_spool_finish(const char *trace, int top_pid, int top_wstatus, struct cvz_finish_stats *st,
+                     char *err, size_t errlen)
 {
     memset(st, 0, sizeof *st);
     int fd = open(trace, O_RDWR | O_APPEND | O_CLOEXEC);

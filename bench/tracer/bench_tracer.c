@@ -42,7 +42,8 @@ static double bench_clock(void)
     for (int rep = 0; rep < 5; rep++) {
         struct timespec t;
         double t0 = now_ns();
-        for (int i = 0; i < 200000; i++) clock_gettime(CLOCK_MONOTONIC, &t);
+        for (int i = 0; i < 200000; i++)
+            clock_gettime(CLOCK_MONOTONIC, &t);
         double per = (now_ns() - t0) / 200000;
         if (per < best) best = per;
     }
@@ -111,7 +112,8 @@ static void *pong(void *arg)
     (void)arg;
     pthread_mutex_lock(&pp_lock);
     for (int i = 0; i < pp_rounds; i++) {
-        while (pp_turn != 1) pthread_cond_wait(&pp_cond, &pp_lock);
+        while (pp_turn != 1)
+            pthread_cond_wait(&pp_cond, &pp_lock);
         pp_turn = 0;
         pthread_cond_signal(&pp_cond);
     }
@@ -132,7 +134,8 @@ static double bench_pingpong(void)
         for (int i = 0; i < pp_rounds; i++) {
             pp_turn = 1;
             pthread_cond_signal(&pp_cond);
-            while (pp_turn != 0) pthread_cond_wait(&pp_cond, &pp_lock);
+            while (pp_turn != 0)
+                pthread_cond_wait(&pp_cond, &pp_lock);
         }
         pthread_mutex_unlock(&pp_lock);
         double per = (now_ns() - t0) / pp_rounds / 1000;
@@ -142,7 +145,10 @@ static double bench_pingpong(void)
     return best;
 }
 
-static void *nothing(void *arg) { return arg; }
+static void *nothing(void *arg)
+{
+    return arg;
+}
 
 static double bench_create(void)
 {
@@ -164,7 +170,8 @@ static int child(void)
 {
     double f[NFIG] = {bench_clock(), bench_uncontended(), bench_contended(), bench_pingpong(),
                       bench_create()};
-    for (int i = 0; i < NFIG; i++) printf("%s%.3f", i ? " " : "", f[i]);
+    for (int i = 0; i < NFIG; i++)
+        printf("%s%.3f", i ? " " : "", f[i]);
     printf("\n");
     return 0;
 }
@@ -275,8 +282,10 @@ int main(int argc, char **argv)
     }
     char *real = realpath(lib, NULL);
     if (!real) {
-        fprintf(stderr, "bench_tracer: cannot find libconviz.so at %s (%s); build it or pass "
-                        "--lib\n", lib, strerror(errno));
+        fprintf(stderr,
+                "bench_tracer: cannot find libconviz.so at %s (%s); build it or pass "
+                "--lib\n",
+                lib, strerror(errno));
         return 1;
     }
     snprintf(lib, sizeof lib, "%s", real);
@@ -291,7 +300,8 @@ int main(int argc, char **argv)
                             {.title = "conviz", .preload = lib},
                             {.title = "conviz+lttng", .preload = lib, .lttng = "1"}};
     int ncfg = with_lttng ? 3 : 2;
-    for (int i = 0; i < ncfg; i++) run_config(&cfg[i], self, tmpdir);
+    for (int i = 0; i < ncfg; i++)
+        run_config(&cfg[i], self, tmpdir);
     rmdir(tmpdir);
 
     printf("%-40s %10s %10s %10s", "", "plain", "conviz", "added");
@@ -300,8 +310,7 @@ int main(int argc, char **argv)
     for (int f = 0; f < NFIG; f++) {
         printf("%-40s %10.2f %10.2f %+10.2f", fig_names[f], cfg[0].fig[f], cfg[1].fig[f],
                cfg[1].fig[f] - cfg[0].fig[f]);
-        if (with_lttng)
-            printf(" %13.2f %+10.2f", cfg[2].fig[f], cfg[2].fig[f] - cfg[0].fig[f]);
+        if (with_lttng) printf(" %13.2f %+10.2f", cfg[2].fig[f], cfg[2].fig[f] - cfg[0].fig[f]);
         printf("\n");
     }
     printf("condvar ping-pong overhead: %+.1f %%\n",

@@ -50,7 +50,8 @@ static void *spin(void *arg)
 {
     double end = now_s() + 0.6;
     volatile unsigned long x = 0;
-    while (now_s() < end) x++;
+    while (now_s() < end)
+        x++;
     return arg;
 }
 
@@ -63,7 +64,8 @@ static int run_threads(int n, void *(*fn)(void *))
             perror("pthread_create");
             return 1;
         }
-    for (int i = 0; i < n; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < n; i++)
+        pthread_join(t[i], NULL);
     free(t);
     return 0;
 }
@@ -138,7 +140,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(mode, "sleep") == 0) {
-        for (int i = 0; i < 5; i++) usleep(30000);
+        for (int i = 0; i < 5; i++)
+            usleep(30000);
         return 0;
     }
     fprintf(stderr, "tc_prog: unknown mode '%s'\n", mode);
