@@ -250,6 +250,8 @@ static void text_summary(const struct cvz_stats *s)
     printf("  events       %-10llu lost      %-10llu scheduler %s\n",
            (unsigned long long)sum->nevents, (unsigned long long)sum->lost_events,
            sched_name(sum->sched_source));
+    printf("  deadlocks    %zu actual, %zu potential (lock-order inversions)%s\n", s->ndeadlocks,
+           s->ninversions, s->ndeadlocks || s->ninversions ? ": see the end" : "");
     printf("  parallelism  average %.2f, maximum %d (threads RUNNING at once)\n",
            sum->avg_parallelism, sum->max_parallelism);
     if (sum->sched_source == CVZ_SCHED_PROC)
