@@ -843,6 +843,7 @@ void cvz_fork_child(void)
     /* The parent's mapping, perf fds and collector do not belong to this process. */
     atomic_store(&g_active, 0);
     atomic_store(&g_drain_busy, 0);
+    cvz_lifecycle_fork_child();
     tls_tid = 0;
     tls_slot = NULL;
     tls_data = NULL;

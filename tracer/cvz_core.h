@@ -75,6 +75,7 @@ void cvz_clock_adjust(void);
 uint64_t cvz_clock_mult(void); /* the slope now (0: clock_gettime is used) */
 
 /* lifecycle.c */
-void cvz_lifecycle_init(void); /* fatal-signal handlers, on_exit */
+void cvz_lifecycle_init(void);       /* fatal-signal handlers, on_exit */
+void cvz_lifecycle_fork_child(void); /* reset locks a vanished thread may have held */
 
 #endif

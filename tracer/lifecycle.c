@@ -64,6 +64,12 @@ static void tidmap_unlock(void)
     atomic_flag_clear_explicit(&tidmap_busy, memory_order_release);
 }
 
+void cvz_lifecycle_fork_child(void)
+{
+    /* another thread may have held the lock at fork: it does not exist in the child */
+    atomic_flag_clear(&tidmap_busy);
+}
+
 static uint32_t tidmap_hash(unsigned long th)
 {
     return (uint32_t)((th >> 4) * 0x9E3779B97F4A7C15ull >> 40) & (TIDMAP_SIZE - 1);

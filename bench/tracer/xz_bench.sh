@@ -1,0 +1,41 @@
+#!/bin/sh
+# xz_bench.sh - a real program under the tracer: `xz -T2` on a generated 100 MB file, plain vs
+# `conviz record`, best of 2 runs each, side by side.  Goal: <= 5 % added wall time.
+# usage: bench/tracer/xz_bench.sh [BUILD_DIR]   (default: build)
+set -eu
+build=${1:-build}
+conviz=$build/bin/conviz
+[ -x "$conviz" ] || { echo "xz_bench.sh: no $conviz; build first (make build)" >&2; exit 1; }
+command -v xz >/dev/null || { echo "xz_bench.sh: xz is not installed" >&2; exit 1; }
+dir=$(mktemp -d /tmp/cvz-xzbench-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+# 100 MB that compresses like real data: text lines with some randomness
+python3 - "$dir/in" <<'PY'
+import random, sys
+r = random.Random(1)
+words = [("w%d" % i) * (1 + i % 3) for i in range(5000)]
+with open(sys.argv[1], "w") as f:
+    size = 0
+    while size < 100 * 1024 * 1024:
+        line = " ".join(r.choice(words) for _ in range(12)) + " %d\n" % r.getrandbits(40)
+        f.write(line)
+        size += len(line)
+PY
+best() { # best wall time of 2 runs of "$@", in seconds
+    b=""
+    for i in 1 2; do
+        t0=$(date +%s.%N)
+        "$@" > /dev/null
+        t1=$(date +%s.%N)
+        t=$(echo "$t1 - $t0" | bc)
+        if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
+    done
+    echo "$b"
+}
+plain=$(best xz -T2 -3 -c "$dir/in")
+traced=$(best "$conviz" record -q -o "$dir/t.json" -- xz -T2 -3 -c "$dir/in")
+lines=$(grep -c . "$dir/t.json" || true)
+printf '%-28s %10s %10s %8s\n' "xz -T2 -3, 100 MB" plain conviz added
+printf '%-28s %9.2fs %9.2fs %+7.1f%%\n' "wall time (best of 2)" "$plain" "$traced" \
+    "$(echo "($traced - $plain) * 100 / $plain" | bc -l)"
+echo "trace: $lines lines"
