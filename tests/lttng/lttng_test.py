@@ -9,6 +9,8 @@ Modes (first argument):
              acquisitions per thread and object, same condvar/thread/process events).
   provider   the provider alone (lttng_emit drives libconviz-lttng.so like the core does),
              with a fork: the child must re-register and log under its own pid.
+  only       `conviz record --lttng=only`: no JSON from the tracer, everything in the CTF trace,
+             which imports into a complete trace (process starts with command lines included).
   stress     10 waves of 8 threads and 4 forks (lttng_stress) under LTTng output: must finish
              (no deadlock between liblttng-ust and the wrappers), every process in the CTF.
   nodaemon   no session daemon: CONVIZ_LTTNG=1 must say so and still write the JSON trace.
@@ -303,6 +305,41 @@ def mode_provider(opts, work, env):
     check(len(pids) == 2, "parent and fork child exit under their own pids")
 
 
+def mode_only(opts, work, env):
+    n = 100
+    record_help = subprocess.run([opts.conviz, "record", "--help"], capture_output=True,
+                                 text=True)
+    run_json = os.path.join(work, "run.json")
+    if "--lttng" in record_help.stdout + record_help.stderr:
+        cmd = [opts.conviz, "record", "--lttng=only", "-o", run_json, "--", opts.scenario, str(n),
+               "fork"]
+        run_env = env
+    else:
+        cmd = [opts.scenario, str(n), "fork"]
+        run_env = dict(conviz_env(env, opts.preload, run_json), CONVIZ_LTTNG="only")
+    run, trace = record_session(work, env, run_env, cmd)
+    print(run.stdout + run.stderr, end="")
+    check(run.returncode == 0, "the scenario ran with LTTng output only")
+    imported = os.path.join(work, "imported.json")
+    imp = subprocess.run([opts.conviz, "import", trace, "-o", imported], capture_output=True,
+                         text=True)
+    print(imp.stderr, end="")
+    check(imp.returncode == 0, "conviz import exits 0")
+    if imp.returncode != 0:
+        return
+    events = load_json(imported)
+    starts = [e for e in events if e["name"] == "process.start"]
+    vias = sorted(e["args"].get("via") for e in starts)
+    check(vias == ["fork", "start"] and all(e["tid"] == e["pid"] for e in starts)
+          and all("lttng_scenario" in e["args"].get("cmdline", "") for e in starts),
+          "a process.start (start, fork) with its command line for both processes: %s" % vias)
+    names = [e for e in events if e["name"] == "process_name"]
+    check(len(names) == 2, "process_name of both processes")
+    per_tid = collections.Counter(e["tid"] for e in events if e["name"] == "lock.acquire")
+    check(sum(1 for c in per_tid.values() if c >= n) >= 2,
+          "two threads with >= %d lock.acquire (%s)" % (n, dict(per_tid)))
+
+
 def mode_stress(opts, work, env):
     run_json = os.path.join(work, "run.json")
     run, trace = record_session(work, env, conviz_env(env, opts.preload, run_json),
@@ -370,7 +407,8 @@ def mode_sched(opts, work, env):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=("roundtrip", "provider", "stress", "nodaemon", "sched"))
+    ap.add_argument("mode", choices=("roundtrip", "provider", "only", "stress", "nodaemon",
+                                     "sched"))
     ap.add_argument("--conviz", help="the conviz command")
     ap.add_argument("--preload", help="libconviz.so")
     ap.add_argument("--lttng-lib", help="libconviz-lttng.so")
@@ -396,7 +434,8 @@ def main():
     env = dict(os.environ, HOME=home, LTTNG_HOME=home)
     env.pop("LD_PRELOAD", None)
     try:
-        {"roundtrip": mode_roundtrip, "provider": mode_provider, "stress": mode_stress,
+        {"roundtrip": mode_roundtrip, "provider": mode_provider, "only": mode_only,
+         "stress": mode_stress,
          "nodaemon": mode_nodaemon, "sched": mode_sched}[opts.mode](opts, work, env)
     except (RuntimeError, subprocess.TimeoutExpired) as e:
         failures.append(str(e))

@@ -37,6 +37,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lttng/ust-fork.h>
@@ -99,6 +100,10 @@ static struct {
 static unsigned g_nchild_held;
 static CVZ_TLS uint8_t tl_forking; /* between our prepare and parent/child handlers */
 static atomic_bool g_atfork_registered;
+static atomic_bool g_seen_start; /* this process image's process.start went out */
+/* > 0 while liblttng-ust starts its threads in a fork child (in lttng_ust_after_fork_child) */
+static atomic_int g_ust_spawning;
+static bool g_fork_child; /* this process is a fork child (for a made-up process.start) */
 
 static void emit_now(const struct cvz_record *rec, const char *args_json);
 
@@ -190,11 +195,22 @@ static void fork_child(void)
     g_pid = (int32_t)getpid();
     for (int i = 0; i < MAX_SKIP_TIDS; i++)
         atomic_store(&g_skip_tids[i], 0);
-    lttng_ust_after_fork_child(&g_fork_sigset); /* re-registers, as liblttng-ust-fork does */
+    /* Re-registers, as liblttng-ust-fork does.  It starts liblttng-ust's threads again (not
+     * through the trampoline of conviz's pthread_create: the core's guard is held) and waits
+     * for them to register; their first locks come from inside liblttng-ust (urcu registration,
+     * before they name themselves), and a tracepoint there deadlocks (seen here).  A thread of
+     * unknown origin whose first event comes during this window is one of them. */
+    atomic_fetch_add(&g_ust_spawning, 1);
+    lttng_ust_after_fork_child(&g_fork_sigset);
+    atomic_fetch_sub(&g_ust_spawning, 1);
     fork_leave();
     tl_busy--;
-    for (unsigned i = 0; i < g_nchild_held; i++)
+    g_fork_child = true;
+    atomic_store(&g_seen_start, false);
+    for (unsigned i = 0; i < g_nchild_held; i++) {
+        if (g_child_held[i].rec.kind == CVZ_EV_PROCESS_START) atomic_store(&g_seen_start, true);
         emit_now(&g_child_held[i].rec, g_child_held[i].args);
+    }
     g_nchild_held = 0;
 }
 
@@ -623,6 +639,77 @@ static void decode_args(struct cvz_lttng_fields *f, int kind, const char *p, cha
     }
 }
 
+/* ---- a process start of our own ------------------------------------------------------------ */
+
+/* Append `len` bytes of text to a JSON string being built, escaped; NULs become spaces
+ * (/proc/self/cmdline separates arguments with them). */
+static size_t json_append(char *out, size_t used, size_t cap, const char *text, size_t len)
+{
+    for (size_t i = 0; i < len && used + 7 < cap; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == 0) c = ' ';
+        if (c == '"' || c == '\\') {
+            out[used++] = '\\';
+            out[used++] = (char)c;
+        } else if (c < 0x20) {
+            used += (size_t)snprintf(out + used, cap - used, "\\u%04x", c);
+        } else {
+            out[used++] = (char)c;
+        }
+    }
+    out[used] = '\0';
+    return used;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The tracer's core writes process_name and process.start first in every process image it
+ * traces to JSON; with CONVIZ_LTTNG=only it may not, and an imported trace would then lack
+ * the command line, the parent and the clock anchors.  So when another event comes first,
+ * make them up the same way (docs/trace-format.md), from /proc. */
+static void emit_own_start(uint64_t ts)
+{
+    char cmdline[2048], exe[1024], args[4096], name[300];
+    size_t ncmd = 0;
+    int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        ssize_t got = read(fd, cmdline, sizeof(cmdline) - 1);
+        close(fd);
+        ncmd = got > 0 ? (size_t)got : 0;
+        while (ncmd > 0 && cmdline[ncmd - 1] == '\0')
+            ncmd--;
+    }
+    ssize_t nexe = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[nexe > 0 ? nexe : 0] = '\0';
+    const char *base = strrchr(exe, '/');
+    base = base ? base + 1 : exe;
+
+    /* on the process's first thread (tid == pid), at the earliest time we have */
+    struct cvz_record rec = {.ts = ts, .kind = CVZ_EV_PROCESS_NAME, .tid = g_pid};
+    size_t n = (size_t)snprintf(name, sizeof(name), "\"name\":\"");
+    n = json_append(name, n, sizeof(name) - 2, base, strlen(base));
+    snprintf(name + n, sizeof(name) - n, "\"");
+    emit_now(&rec, name);
+
+    n = (size_t)snprintf(args, sizeof(args), "\"ppid\":%d,\"via\":\"%s\",\"cmdline\":\"",
+                         (int)getppid(), g_fork_child ? "fork" : "start");
+    n = json_append(args, n, sizeof(args) - 1024, cmdline, ncmd);
+    n += (size_t)snprintf(args + n, sizeof(args) - n, "\",\"exe\":\"");
+    n = json_append(args, n, sizeof(args) - 200, exe, strlen(exe));
+    snprintf(args + n, sizeof(args) - n,
+             "\",\"ncpu\":%ld,\"sched\":\"none\",\"version\":1,\"mono_ns\":%llu,"
+             "\"real_ns\":%llu",
+             sysconf(_SC_NPROCESSORS_ONLN), (unsigned long long)clock_ns(CLOCK_MONOTONIC),
+             (unsigned long long)clock_ns(CLOCK_REALTIME));
+    rec.kind = CVZ_EV_PROCESS_START;
+    emit_now(&rec, args);
+}
+
 /* ---- emitting --------------------------------------------------------------------------- */
 
 static void emit_now(const struct cvz_record *rec, const char *args_json)
@@ -681,13 +768,28 @@ CVZ_EXPORT void cvz_lttng_emit(const struct cvz_record *rec, const char *args_js
             tl_busy--;
             return;
         }
-        classify(rec->tid, tl_parent);
+        if (tl_npending == 0 && atomic_load(&g_ust_spawning) > 0) {
+            tl_class = TC_SKIP; /* see fork_child */
+            add_skip_tid(rec->tid);
+        } else {
+            classify(rec->tid, tl_parent);
+        }
     }
     if (rec->kind == CVZ_EV_THREAD_NAME && args_name_is_ust(args_json)) {
         tl_class = TC_SKIP;
         add_skip_tid(rec->tid);
     }
     if (tl_class == TC_APP) {
+        if (__builtin_expect(!atomic_load_explicit(&g_seen_start, memory_order_relaxed), 0)) {
+            if (rec->kind == CVZ_EV_PROCESS_START)
+                atomic_store(&g_seen_start, true);
+            else if (rec->kind != CVZ_EV_PROCESS_NAME && !atomic_exchange(&g_seen_start, true)) {
+                uint64_t first = rec->ts;
+                for (unsigned i = 0; i < tl_npending; i++)
+                    if (tl_pending[i].ts < first) first = tl_pending[i].ts;
+                emit_own_start(first);
+            }
+        }
         for (unsigned i = 0; i < tl_npending; i++)
             emit_now(&tl_pending[i], NULL);
         tl_npending = 0;
