@@ -216,6 +216,30 @@ static int obj_pshared(int kind, const void *obj)
     }
 }
 
+/* CPython's GIL in a version whose offsets symbols.c does not know, when its functions have
+ * names (.symtab): the first mutex that take_gil locks is gil->mutex, and the other three
+ * objects of struct _gil_runtime_state (cond, mutex, switch_cond, switch_mutex, unchanged from
+ * 3.7 to 3.13) lie at fixed distances from it. */
+static const char *gil_by_pattern(int kind, uint64_t addr, const char *fn)
+{
+    static uint64_t gil_mutex;
+    if (strcmp(fn, "take_gil") != 0 && strcmp(fn, "drop_gil") != 0)
+        return NULL;
+    if (!gil_mutex && kind == CVZ_OBJ_MUTEX && strcmp(fn, "take_gil") == 0)
+        gil_mutex = addr;
+    if (!gil_mutex)
+        return NULL;
+    if (addr == gil_mutex)
+        return "GIL";
+    if (addr == gil_mutex - 0x30 && kind == CVZ_OBJ_CONDVAR)
+        return "GIL.cond";
+    if (addr == gil_mutex + 0x28 && kind == CVZ_OBJ_CONDVAR)
+        return "GIL.switch_cond";
+    if (addr == gil_mutex + 0x58 && kind == CVZ_OBJ_MUTEX)
+        return "GIL.switch_mutex";
+    return NULL;
+}
+
 void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts)
 {
     int saved_errno = errno; /* the wrappers' fast paths never touch errno; this path may */
@@ -223,15 +247,20 @@ void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts)
     const char *shared = NULL;
     uint64_t addr = (uint64_t)(uintptr_t)obj;
     const char *s = cvz_w_symbol(addr, sym, sizeof sym, 1);
-    if (s) {
+    if (s)
         snprintf(name, sizeof name, "%s", s);
-    } else {
-        const char *fn = caller ? cvz_w_symbol((uint64_t)(uintptr_t)caller - 1, sym, sizeof sym, 0)
-                                : NULL;
-        char *plus = fn ? strchr(sym, '+') : NULL;
+    if (!s || strncmp(s, "_PyRuntime+", 11) == 0) {
+        char fnbuf[256];
+        const char *fn =
+            caller ? cvz_w_symbol((uint64_t)(uintptr_t)caller - 1, fnbuf, sizeof fnbuf, 0) : NULL;
+        char *plus = fn ? strchr(fnbuf, '+') : NULL;
         if (plus)
             *plus = '\0';
-        snprintf(name, sizeof name, "%s@%s", cvz_w_kind_names[kind], fn ? fn : "?");
+        const char *gil = fn ? gil_by_pattern(kind, addr, fn) : NULL;
+        if (gil)
+            snprintf(name, sizeof name, "%s", gil);
+        else if (!s)
+            snprintf(name, sizeof name, "%s@%s", cvz_w_kind_names[kind], fn ? fn : "?");
     }
     if (obj_pshared(kind, obj)) {
         shared = cvz_w_shared_key(addr, shared_buf, sizeof shared_buf, NULL, 0);
