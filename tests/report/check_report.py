@@ -181,6 +181,19 @@ pd = d.get("potential_deadlocks", [])
 check(len(pd) == 1 and len(pd[0]["orders"]) == 3, "philosophers: one 3-lock cycle (%s)" % pd)
 check(d.get("deadlocks") == [], "philosophers: no actual deadlock")
 
+# ---- filters and sorting -------------------------------------------------------------------
+d = report_json("abba.json", "--object", "lock_b")
+check([o["name"] for o in d.get("objects", [])] == ["lock_b"], "--object keeps that object only")
+check(sorted(t["name"] for t in d.get("threads", [])) == ["worker-1", "worker-2"],
+      "--object keeps the threads that used it")
+d = report_json("abba.json", "--sort", "name")
+check([o["name"] for o in d.get("objects", [])] == ["lock_a", "lock_b"], "--sort name")
+d = report_json("abba.json", "--sort", "hold")
+holds = [o["hold_total_ns"] for o in d.get("objects", [])]
+check(holds == sorted(holds, reverse=True) and holds[0] == 40000, "--sort hold (%s)" % holds)
+d = report_json("counter.json", "--top", "1")
+check(all(len(o["top_waiters"]) <= 1 for o in d.get("objects", [])), "--top 1 limits waiters")
+
 # ---- scheduler states and parallelism -------------------------------------------------------
 d = report_json("sched.json")
 s = d.get("summary", {})
