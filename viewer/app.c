@@ -83,6 +83,48 @@ bool app_init(struct app *app, struct cvz_trace *trace, int width, int height, f
     }
     free(stack);
     free(sp);
+    /* open waits: a thread whose last span is BLOCKED on an object, to the thread's end */
+    app->open_first = xcalloc(no + 1, sizeof(size_t));
+    if (!app->open_first) return false;
+    size_t nopen = 0;
+    for (size_t i = 0; i < nt; i++) {
+        const struct cvz_thread *th = &trace->threads[i];
+        if (!th->nspans) continue;
+        const struct cvz_span *last = &th->spans[th->nspans - 1];
+        if (last->state == CVZ_ST_BLOCKED && last->obj >= 0 && (size_t)last->obj < no) {
+            app->open_first[last->obj + 1]++;
+            nopen++;
+        }
+    }
+    for (size_t o = 0; o < no; o++)
+        app->open_first[o + 1] += app->open_first[o];
+    app->open_waits = xcalloc(nopen, sizeof(struct open_wait));
+    size_t *fill = xcalloc(no, sizeof(size_t));
+    if (!app->open_waits || !fill) {
+        free(fill);
+        return false;
+    }
+    for (size_t i = 0; i < nt; i++) {
+        const struct cvz_thread *th = &trace->threads[i];
+        if (!th->nspans) continue;
+        const struct cvz_span *last = &th->spans[th->nspans - 1];
+        if (last->state == CVZ_ST_BLOCKED && last->obj >= 0 && (size_t)last->obj < no) {
+            size_t o = (size_t)last->obj;
+            /* the wait began where the thread's run of BLOCKED-on-this-object spans began */
+            size_t k = th->nspans - 1;
+            while (k > 0 && th->spans[k - 1].state == CVZ_ST_BLOCKED &&
+                   th->spans[k - 1].obj == last->obj)
+                k--;
+            app->open_waits[app->open_first[o] + fill[o]++] =
+                (struct open_wait){(int32_t)i, th->spans[k].t0, last->t1};
+        }
+    }
+    free(fill);
+    for (size_t o = 0; o < no; o++) {
+        size_t n = app->open_first[o + 1] - app->open_first[o];
+        int rows = app->obj_rows[o] + (int)(n < 4 ? n : 4);
+        app->obj_rows[o] = (uint8_t)(rows < 8 ? rows : 8);
+    }
     app->show_cpus = true;
     app->show_locks = true;
     /* no thread ever RUNNING (a trace without scheduler states): the graph would be empty */
@@ -126,6 +168,8 @@ void app_free(struct app *app)
         track_summary_free(&app->cpu_summ[i]);
     free(app->thread_summ);
     free(app->mark_depth);
+    free(app->open_waits);
+    free(app->open_first);
     free(app->thread_rows);
     free(app->cpu_summ);
     stats_invalidate(app);

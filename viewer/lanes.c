@@ -485,8 +485,8 @@ static void header_label(const struct app *app, const struct lane *lane, char *b
     } else {
         size_t contended = 0, used = 0;
         for (size_t i = 0; i < tr->nobjects; i++) {
-            contended += tr->objects[i].contended;
-            used += tr->objects[i].nholds > 0;
+            contended += object_shown_contended(app, (int32_t)i);
+            used += tr->objects[i].nholds > 0 || object_shown_contended(app, (int32_t)i);
         }
         if (!contended && !app->all_locks)
             snprintf(buf, len, "Locks: none contended (l: all %zu)", used);
@@ -1180,7 +1180,9 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
     const struct cvz_trace *tr = app->trace;
     const struct view *v = &app->view;
     const struct cvz_object *o = &tr->objects[lane->index];
-    if (!o->nholds) return;
+    size_t ow0 = app->open_first ? app->open_first[lane->index] : 0;
+    size_t ow1 = app->open_first ? app->open_first[lane->index + 1] : 0;
+    if (!o->nholds && ow0 == ow1) return;
     int pad = lane_pad(lane);
     int hold_y = y + pad, hold_h = (lane->h - 2 * pad) * 50 / 100;
     int wait_y = hold_y + hold_h + 1, wait_h = lane->h - 2 * pad - hold_h - 1;
@@ -1227,6 +1229,10 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
             int r = subrow(wait_end, h->t_req, h->t_acq);
             if (r + 1 > wait_rows) wait_rows = r + 1;
         }
+    }
+    for (size_t k = ow0; k < ow1; k++) { /* waits that never got it come after */
+        int r = subrow(wait_end, app->open_waits[k].t0, app->open_waits[k].t1);
+        if (r + 1 > wait_rows) wait_rows = r + 1;
     }
     for (int r = 0; r < LOCK_SUBROWS; r++)
         wait_end[r] = INT64_MIN;
@@ -1308,6 +1314,34 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
                          text, text_on(tc));
         }
     }
+    for (size_t k = ow0; k < ow1; k++) { /* never acquired: hatched to the end, a red edge */
+        const struct open_wait *w = &app->open_waits[k];
+        int r = subrow(wait_end, w->t0, w->t1);
+        double xa = view_t_to_x(v, w->t0), xb = view_t_to_x(v, w->t1);
+        if (xb < v->x0 || xa > v->x1) continue;
+        int xi = (int)floor(xa), wi = (int)ceil(xb) - xi;
+        if (wi < 1) wi = 1;
+        int ry = wait_y + r * wsh, rh = wsh > 1 ? wsh - 1 : 1;
+        rgba tc = thread_color(w->thread);
+        ren_rect(xi, ry, wi, rh, tc);
+        ren_hatch(xi, ry, wi, rh, PAT_DIAG, hatch_color(tc));
+        ren_rect(xi + wi - ren_px(3), ry, ren_px(3), rh, COL_CURSOR);
+        if (wi >= ren_px(90) && rh >= fh) {
+            const struct cvz_thread *th = &tr->threads[w->thread];
+            char text[128];
+            snprintf(text, sizeof(text), "%s waits, never gets it", th->name ? th->name : "?");
+            int xs = xi < v->x0 ? v->x0 : xi;
+            ren_text_fit(FONT_SMALL, xs + ren_px(2), ry + (rh - fh) / 2, xi + wi - xs - ren_px(8),
+                         text, text_on(tc));
+        }
+    }
+}
+
+bool object_shown_contended(const struct app *app, int32_t obj)
+{
+    const struct cvz_object *o = &app->trace->objects[obj];
+    if (o->contended && o->nholds) return true;
+    return app->open_first && app->open_first[obj + 1] > app->open_first[obj];
 }
 
 static bool lock_hover(const struct app *app, const struct lane *lane, cvz_ns t, int x, char *buf,
@@ -1356,6 +1390,16 @@ static bool lock_hover(const struct app *app, const struct lane *lane, cvz_ns t,
             ADD("waiter %d: %s (waits %s%s)\n", ++nwait, thread_name(tr, h->thread, n1, sizeof(n1)),
                 d, h->result == CVZ_ACQ_OK ? "" : ", gives up");
         }
+    }
+    size_t ow0 = app->open_first ? app->open_first[lane->index] : 0;
+    size_t ow1 = app->open_first ? app->open_first[lane->index + 1] : 0;
+    for (size_t k = ow0; k < ow1; k++) {
+        const struct open_wait *w = &app->open_waits[k];
+        if (w->t0 > t || t > w->t1) continue;
+        char d[32];
+        fmt_dur(w->t1 - w->t0, d, sizeof(d));
+        ADD("waiter %d: %s (waits %s and never gets it)\n", ++nwait,
+            thread_name(tr, w->thread, n1, sizeof(n1)), d);
     }
     if (!nhold && !nwait) ADD("free\n");
     if (o->kind == CVZ_OBJ_SEM && count >= 0) ADD("semaphore value: %d\n", count);
@@ -1545,7 +1589,8 @@ void lanes_build(struct app *app)
             int32_t oi = app->object_order[k];
             const struct cvz_object *o = &tr->objects[oi];
             if (app->object_hidden[oi]) continue;
-            if (!app->all_locks && !(o->contended && o->nholds)) continue;
+            if (!app->all_locks && !object_shown_contended(app, oi)) continue;
+            if (!o->nholds && !object_shown_contended(app, oi)) continue;
             probe.kind = LANE_LOCK;
             probe.index = oi;
             if (!lane_wanted(app, &probe)) continue;

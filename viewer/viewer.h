@@ -166,6 +166,7 @@ void wakes_draw(struct app *app);
 void lane_label(const struct app *app, const struct lane *lane, char *buf, size_t len);
 /* The owner of `obj` at time t (thread index) and the number of waiters, for tooltips. */
 int object_rows(const struct cvz_trace *trace, int32_t obj);
+bool object_shown_contended(const struct app *app, int32_t obj); /* waited on, even if never got */
 int32_t object_holder_at(const struct cvz_trace *trace, int32_t obj, cvz_ns t, int *nwaiters);
 
 /* ---- the application state --------------------------------------------------------------- */
@@ -237,6 +238,13 @@ struct app {
     uint8_t *obj_rows;    /* per object: holder + waiter rows its lane needs */
     struct track_summary *thread_summ, *cpu_summ; /* built on first use */
     uint8_t *mark_depth;  /* per mark: nesting depth of a region in its thread (0..3) */
+    /* waits that never got the object (a deadlock, a program killed while waiting): the
+     * model has no hold for them, the thread's last span is BLOCKED on the object */
+    struct open_wait {
+        int32_t thread;
+        cvz_ns t0, t1;
+    } *open_waits;       /* grouped by object */
+    size_t *open_first;  /* per object + 1: open_waits[open_first[o] .. open_first[o + 1]) */
     uint8_t *thread_rows; /* per thread: region rows under its state bar (0..4) */
 
     bool dirty, quit;
