@@ -521,6 +521,29 @@ static void case_foreign(void)
     SDL_FreeSurface(png);
 }
 
+/* A deadlock: t-a holds lock_a and waits for lock_b, t-b the reverse.  The waits never end,
+ * so the model has no acquisition for them; the lock lanes still show holder and waiter. */
+static void case_deadlock(void)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/deadlock.json", data_dir);
+    struct layout l;
+    SDL_Surface *png = NULL;
+    CHECK(render(path, "a", "", &l, &png) == 0, "render");
+    if (!png) return;
+    const struct lane_info *la = find_lane(&l, "lock", 0), *lb = find_lane(&l, "lock", 1);
+    int rgb_a[3], rgb_b[3];
+    CHECK(la && lb, "the deadlocked locks have no lanes (not counted as contended)");
+    CHECK(thread_rgb(&l, 201, rgb_a) && thread_rgb(&l, 202, rgb_b), "no thread colours");
+    if (!la || !lb) return;
+    int x = x_of(&l, US(1060));
+    CHECK(box_has(png, x, la->y0 + 8, 3, 2, rgb_a, 2), "lock_a: t-a is not shown holding it");
+    CHECK(box_has(png, x, la->y1 - 7, 3, 2, rgb_b, 2), "lock_a: t-b is not shown waiting");
+    CHECK(box_has(png, x, lb->y0 + 8, 3, 2, rgb_b, 2), "lock_b: t-b is not shown holding it");
+    CHECK(box_has(png, x, lb->y1 - 7, 3, 2, rgb_a, 2), "lock_b: t-a is not shown waiting");
+    SDL_FreeSurface(png);
+}
+
 /* The window under Xvfb: it starts, draws, and quits on a scripted q. */
 static void case_window(void)
 {
@@ -554,7 +577,7 @@ int main(int argc, char **argv)
         {"truncated", case_truncated}, {"wheel", case_wheel}, {"drag", case_drag},
         {"fit", case_fit},       {"search", case_search},   {"measure", case_measure},
         {"replay", case_replay}, {"keys", case_keys},       {"bad_input", case_bad_input},
-        {"foreign", case_foreign},  {"window", case_window},
+        {"foreign", case_foreign},  {"deadlock", case_deadlock}, {"window", case_window},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (strcmp(cases[i].name, case_name) == 0) {
