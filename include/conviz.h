@@ -32,44 +32,38 @@ extern void conviz__coro_switch(unsigned long long id, const char *name) __attri
 /* Name the calling thread (like pthread_setname_np, without its 15-character limit). */
 static inline void conviz_name_thread(const char *name)
 {
-    if (conviz__name_thread)
-        conviz__name_thread(name);
+    if (conviz__name_thread) conviz__name_thread(name);
 }
 
 /* Name a synchronisation object; kind is "mutex", "rwlock", "spin", "condvar", "sem",
  * "barrier" or "other".  Call it before the object's first use to name it from the start. */
 static inline void conviz_name_object(const void *addr, const char *kind, const char *name)
 {
-    if (conviz__name_object)
-        conviz__name_object(addr, kind, name);
+    if (conviz__name_object) conviz__name_object(addr, kind, name);
 }
 
 /* An instant on this thread's lane, with a label. */
 static inline void conviz_mark(const char *text)
 {
-    if (conviz__mark)
-        conviz__mark(text);
+    if (conviz__mark) conviz__mark(text);
 }
 
 /* A named region on this thread's lane; regions nest, conviz_end() closes the innermost. */
 static inline void conviz_begin(const char *text)
 {
-    if (conviz__begin)
-        conviz__begin(text);
+    if (conviz__begin) conviz__begin(text);
 }
 
 static inline void conviz_end(void)
 {
-    if (conviz__end)
-        conviz__end();
+    if (conviz__end) conviz__end();
 }
 
 /* From now on coroutine `id` runs on this thread (0 = the thread itself); `name` (may be NULL)
  * names it, which is only needed on its first switch. */
 static inline void conviz_coro_switch(unsigned long long id, const char *name)
 {
-    if (conviz__coro_switch)
-        conviz__coro_switch(id, name);
+    if (conviz__coro_switch) conviz__coro_switch(id, name);
 }
 
 #ifdef __cplusplus

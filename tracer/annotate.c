@@ -14,18 +14,15 @@ void conviz__coro_switch(unsigned long long id, const char *name);
 
 void conviz__name_thread(const char *name)
 {
-    if (cvz_active() && name)
-        cvz_w_thread_name(0, name);
+    if (cvz_active() && name) cvz_w_thread_name(0, name);
 }
 
 void conviz__name_object(const void *addr, const char *kind, const char *name)
 {
-    if (!cvz_active() || !addr || !name || !cvz_enter())
-        return;
+    if (!cvz_active() || !addr || !name || !cvz_enter()) return;
     int k = CVZ_OBJ_OTHER;
     for (int i = 0; kind && i < CVZ_OBJ__COUNT; i++)
-        if (strcmp(kind, cvz_w_kind_names[i]) == 0)
-            k = i;
+        if (strcmp(kind, cvz_w_kind_names[i]) == 0) k = i;
     cvz_w_seen_insert((uint64_t)(uintptr_t)addr); /* no automatic name after this one */
     cvz_w_declare_named(k, addr, name, NULL, cvz_now());
     cvz_leave();
@@ -34,29 +31,32 @@ void conviz__name_object(const void *addr, const char *kind, const char *name)
 static void text_event(int ev, const char *text)
 {
     char args[600], esc[512];
-    if (!cvz_active() || !cvz_enter())
-        return;
+    if (!cvz_active() || !cvz_enter()) return;
     cvz_w_json_str(esc, sizeof esc, text ? text : "");
     snprintf(args, sizeof args, "\"text\":\"%s\"", esc);
     cvz_rec_str((uint16_t)ev, cvz_now(), args);
     cvz_leave();
 }
 
-void conviz__mark(const char *text) { text_event(CVZ_EV_USER_MARK, text); }
-void conviz__begin(const char *text) { text_event(CVZ_EV_USER_BEGIN, text); }
+void conviz__mark(const char *text)
+{
+    text_event(CVZ_EV_USER_MARK, text);
+}
+void conviz__begin(const char *text)
+{
+    text_event(CVZ_EV_USER_BEGIN, text);
+}
 
 void conviz__end(void)
 {
-    if (!cvz_active() || !cvz_enter())
-        return;
+    if (!cvz_active() || !cvz_enter()) return;
     cvz_rec(CVZ_EV_USER_END, 0, cvz_now(), 0, 0, 0, 0);
     cvz_leave();
 }
 
 void conviz__coro_switch(unsigned long long id, const char *name)
 {
-    if (!cvz_active() || !cvz_enter())
-        return;
+    if (!cvz_active() || !cvz_enter()) return;
     if (name) {
         char args[400], esc[300];
         cvz_w_json_str(esc, sizeof esc, name);

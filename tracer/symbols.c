@@ -32,7 +32,7 @@ struct sym {
 struct module {
     uint64_t base, lo, hi; /* load bias, and the runtime range of its PT_LOAD segments */
     char path[256];
-    int loaded;            /* 0: not yet, 1: symbols read (maybe none) */
+    int loaded; /* 0: not yet, 1: symbols read (maybe none) */
     const char *strtab;
     size_t strtab_len;
     struct sym *syms;
@@ -65,11 +65,17 @@ static bool lock_symbols(void)
     return true;
 }
 
-static void unlock_symbols(void) { __atomic_store_n(&sym_lock, 0, __ATOMIC_RELEASE); }
+static void unlock_symbols(void)
+{
+    __atomic_store_n(&sym_lock, 0, __ATOMIC_RELEASE);
+}
 
 /* In a fork child the thread that held the lock is gone: free it.  A module it was loading is
  * left with fewer symbols, never with dangling ones (its table is published last). */
-void cvz_w_symbols_fork_child(void) { __atomic_store_n(&sym_lock, 0, __ATOMIC_RELEASE); }
+void cvz_w_symbols_fork_child(void)
+{
+    __atomic_store_n(&sym_lock, 0, __ATOMIC_RELEASE);
+}
 
 /* ==== module list ============================================================================= */
 
@@ -78,23 +84,18 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *data)
     uint64_t lo = UINT64_MAX, hi = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        if (ph->p_type != PT_LOAD)
-            continue;
+        if (ph->p_type != PT_LOAD) continue;
         uint64_t s = info->dlpi_addr + ph->p_vaddr;
-        if (s < lo)
-            lo = s;
-        if (s + ph->p_memsz > hi)
-            hi = s + ph->p_memsz;
+        if (s < lo) lo = s;
+        if (s + ph->p_memsz > hi) hi = s + ph->p_memsz;
     }
     int first = (*(int *)data)++ == 0; /* dl_iterate_phdr lists the executable first */
-    if (hi == 0)
-        return 0;
+    if (hi == 0) return 0;
     const char *path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : NULL;
     for (size_t i = 0; i < nmodules; i++)
         if (modules[i].base == info->dlpi_addr && modules[i].lo == lo && modules[i].hi == hi)
             return 0;
-    if (nmodules == MODULES_MAX)
-        return 1;
+    if (nmodules == MODULES_MAX) return 1;
     struct module *m = &modules[nmodules];
     memset(m, 0, sizeof *m);
     m->base = info->dlpi_addr;
@@ -111,8 +112,7 @@ static struct module *find_module(uint64_t addr)
 {
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < nmodules; i++)
-            if (addr >= modules[i].lo && addr < modules[i].hi)
-                return &modules[i];
+            if (addr >= modules[i].lo && addr < modules[i].hi) return &modules[i];
         if (pass == 0) {
             int index = 0;
             dl_iterate_phdr(add_module, &index);
@@ -129,12 +129,9 @@ static void sift_down(struct sym *a, size_t root, size_t n)
 {
     for (;;) {
         size_t child = 2 * root + 1;
-        if (child >= n)
-            return;
-        if (child + 1 < n && a[child + 1].value > a[child].value)
-            child++;
-        if (a[root].value >= a[child].value)
-            return;
+        if (child >= n) return;
+        if (child + 1 < n && a[child + 1].value > a[child].value) child++;
+        if (a[root].value >= a[child].value) return;
         struct sym tmp = a[root];
         a[root] = a[child];
         a[child] = tmp;
@@ -158,8 +155,7 @@ static void load_symbols(struct module *m)
 {
     m->loaded = 1;
     int fd = REAL(open)(m->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
+    if (fd < 0) return;
     struct stat st;
     if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(ElfW(Ehdr))) {
         REAL(close)(fd);
@@ -167,8 +163,7 @@ static void load_symbols(struct module *m)
     }
     void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     REAL(close)(fd);
-    if (map == MAP_FAILED)
-        return;
+    if (map == MAP_FAILED) return;
     const unsigned char *file = map;
     size_t len = (size_t)st.st_size;
     const ElfW(Ehdr) *eh = map;
@@ -181,12 +176,10 @@ static void load_symbols(struct module *m)
     const ElfW(Shdr) *sh = (const ElfW(Shdr) *)(file + eh->e_shoff);
     const ElfW(Shdr) *symtab = NULL;
     for (int i = 0; i < eh->e_shnum; i++)
-        if (sh[i].sh_type == SHT_SYMTAB)
-            symtab = &sh[i];
+        if (sh[i].sh_type == SHT_SYMTAB) symtab = &sh[i];
     if (!symtab)
         for (int i = 0; i < eh->e_shnum; i++)
-            if (sh[i].sh_type == SHT_DYNSYM)
-                symtab = &sh[i];
+            if (sh[i].sh_type == SHT_DYNSYM) symtab = &sh[i];
     if (!symtab || symtab->sh_link >= eh->e_shnum || symtab->sh_offset + symtab->sh_size > len ||
         sh[symtab->sh_link].sh_offset + sh[symtab->sh_link].sh_size > len) {
         munmap(map, len);
@@ -205,8 +198,7 @@ static void load_symbols(struct module *m)
         int type = ELF64_ST_TYPE(es[i].st_info);
         if (es[i].st_value == 0 || es[i].st_shndx == SHN_UNDEF || es[i].st_name >= strtab_len)
             continue;
-        if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC)
-            continue;
+        if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC) continue;
         out[k++] = (struct sym){es[i].st_value, es[i].st_size, es[i].st_name, type != STT_OBJECT};
     }
     sort_syms(out, k);
@@ -234,10 +226,8 @@ static const struct sym *lookup(const struct module *m, uint64_t v, int data_onl
     const struct sym *unsized = NULL;
     for (size_t i = lo, n = 0; i-- > 0 && n < 32; n++) {
         const struct sym *s = &m->syms[i];
-        if (data_only && s->is_func)
-            continue;
-        if (v < s->value + s->size || (v == s->value && s->size == 0))
-            return s;
+        if (data_only && s->is_func) continue;
+        if (v < s->value + s->size || (v == s->value && s->size == 0)) return s;
         if (!data_only && s->is_func && s->size == 0 && !unsized)
             unsized = s; /* a function without a size: the nearest one is our best guess */
     }
@@ -247,8 +237,7 @@ static const struct sym *lookup(const struct module *m, uint64_t v, int data_onl
 static const struct sym *by_name(const struct module *m, const char *name)
 {
     for (size_t i = 0; i < m->nsyms; i++)
-        if (strcmp(m->strtab + m->syms[i].name, name) == 0)
-            return &m->syms[i];
+        if (strcmp(m->strtab + m->syms[i].name, name) == 0) return &m->syms[i];
     return NULL;
 }
 
@@ -260,8 +249,7 @@ static int is_python311(struct module *m)
         m->python = -1;
         if (v && v->size >= sizeof(unsigned long)) {
             unsigned long ver = *(const unsigned long *)(uintptr_t)(m->base + v->value);
-            if ((ver >> 16) == 0x030b)
-                m->python = 1;
+            if ((ver >> 16) == 0x030b) m->python = 1;
         }
     }
     return m->python == 1;
@@ -270,23 +258,26 @@ static int is_python311(struct module *m)
 static const char *gil_name(uint64_t off)
 {
     switch (off) {
-    case 0x188: return "GIL.cond";
-    case 0x1b8: return "GIL";
-    case 0x1e0: return "GIL.switch_cond";
-    case 0x210: return "GIL.switch_mutex";
-    default: return NULL;
+    case 0x188:
+        return "GIL.cond";
+    case 0x1b8:
+        return "GIL";
+    case 0x1e0:
+        return "GIL.switch_cond";
+    case 0x210:
+        return "GIL.switch_mutex";
+    default:
+        return NULL;
     }
 }
 
 const char *cvz_w_symbol(uint64_t addr, char *buf, size_t len, int data_only)
 {
     const char *res = NULL;
-    if (!lock_symbols())
-        return NULL;
+    if (!lock_symbols()) return NULL;
     struct module *m = find_module(addr);
     if (m) {
-        if (!m->loaded)
-            load_symbols(m);
+        if (!m->loaded) load_symbols(m);
         const struct sym *s = m->nsyms ? lookup(m, addr - m->base, data_only) : NULL;
         if (s) {
             const char *name = m->strtab + s->name;
@@ -319,14 +310,14 @@ const char *cvz_symbolize(uint64_t addr, char *buf, size_t len)
     return s ? s : cvz_w_symbol(addr, buf, len, 0);
 }
 
-/* ==== shared memory keys ======================================================================= */
+/* ==== shared memory keys =======================================================================
+ */
 
 const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len, char *path, size_t path_len)
 {
     /* Read /proc/self/maps in chunks and look for the line whose range holds addr. */
     int fd = REAL(open)("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
+    if (fd < 0) return NULL;
     char chunk[8192], line[512];
     size_t ln = 0;
     const char *res = NULL;
@@ -335,8 +326,7 @@ const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len, char *path, s
     while (!done && (got = REAL(read)(fd, chunk, sizeof chunk)) > 0) {
         for (ssize_t i = 0; i < got && !done; i++) {
             if (chunk[i] != '\n') {
-                if (ln < sizeof line - 1)
-                    line[ln++] = chunk[i];
+                if (ln < sizeof line - 1) line[ln++] = chunk[i];
                 continue;
             }
             line[ln] = '\0';
@@ -347,14 +337,12 @@ const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len, char *path, s
             if (sscanf(line, "%llx-%llx %7s %llx %15s %llu %n", &lo, &hi, perms, &off, dev, &inode,
                        &at) != 6)
                 continue;
-            if (addr < lo || addr >= hi)
-                continue;
+            if (addr < lo || addr >= hi) continue;
             done = 1;
             if (perms[3] == 's' && inode != 0) {
                 snprintf(buf, len, "%s:%llu:%llu", dev, inode, off + (addr - lo));
                 res = buf;
-                if (path && path_len)
-                    snprintf(path, path_len, "%s", line + at);
+                if (path && path_len) snprintf(path, path_len, "%s", line + at);
             }
         }
     }

@@ -5,8 +5,7 @@
 
 int pthread_barrier_wait(pthread_barrier_t *b)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_barrier_wait)(b);
+    if (!cvz_w_on()) return REAL(pthread_barrier_wait)(b);
     void *caller = __builtin_return_address(0);
     cvz_w_obj_event(CVZ_EV_BARRIER_WAIT, CVZ_OBJ_BARRIER, b, 0, 0, 0, caller);
     int ret = REAL(pthread_barrier_wait)(b);
@@ -17,7 +16,6 @@ int pthread_barrier_wait(pthread_barrier_t *b)
 
 int pthread_barrier_destroy(pthread_barrier_t *b)
 {
-    if (cvz_w_on())
-        cvz_w_destroy(CVZ_OBJ_BARRIER, b, __builtin_return_address(0));
+    if (cvz_w_on()) cvz_w_destroy(CVZ_OBJ_BARRIER, b, __builtin_return_address(0));
     return REAL(pthread_barrier_destroy)(b);
 }

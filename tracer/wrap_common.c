@@ -20,8 +20,8 @@
 
 #include "wrap_common.h"
 
-const char *const cvz_w_kind_names[CVZ_OBJ__COUNT] = {"mutex",   "rwlock", "spin",   "condvar",
-                                                      "sem",     "barrier", "other"};
+const char *const cvz_w_kind_names[CVZ_OBJ__COUNT] = {"mutex", "rwlock",  "spin", "condvar",
+                                                      "sem",   "barrier", "other"};
 
 /* ==== real functions ========================================================================== */
 
@@ -44,8 +44,7 @@ static void *resolve_one(enum cvz_real_id id)
                    : dlsym(RTLD_NEXT, real_names[id].name);
     if (!fn && real_names[id].version) /* a libc without the old ABI: the default will do */
         fn = dlsym(RTLD_NEXT, real_names[id].name);
-    if (fn)
-        __atomic_store_n(&cvz_w_real[id], fn, __ATOMIC_RELAXED);
+    if (fn) __atomic_store_n(&cvz_w_real[id], fn, __ATOMIC_RELAXED);
     return fn;
 }
 
@@ -55,8 +54,7 @@ static void *resolve_one(enum cvz_real_id id)
 void *cvz_w_resolve(enum cvz_real_id id)
 {
     void *fn = resolve_one(id);
-    if (!fn)
-        abort();
+    if (!fn) abort();
     return fn;
 }
 
@@ -65,11 +63,9 @@ static void seen_fork_child(void);
 void cvz_wrappers_init(void)
 {
     static int done;
-    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
-        return;
+    if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL)) return;
     for (int i = 0; i < CVZ_REAL__COUNT; i++)
-        if (!cvz_w_real[i])
-            resolve_one((enum cvz_real_id)i);
+        if (!cvz_w_real[i]) resolve_one((enum cvz_real_id)i);
     pthread_atfork(NULL, NULL, seen_fork_child);
 }
 
@@ -84,15 +80,13 @@ static uint32_t seen_used; /* slots ever filled; stop declaring when the table i
 static uint64_t *seen_get(void)
 {
     uint64_t *tab = __atomic_load_n(&cvz_w_seen_tab, __ATOMIC_ACQUIRE);
-    if (cvz_likely(tab != NULL))
-        return tab;
+    if (cvz_likely(tab != NULL)) return tab;
     void *m = mmap(NULL, SEEN_SIZE * sizeof(uint64_t), PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (m == MAP_FAILED)
-        return NULL;
+    if (m == MAP_FAILED) return NULL;
     uint64_t *expect = NULL;
-    if (!__atomic_compare_exchange_n(&cvz_w_seen_tab, &expect, (uint64_t *)m, false, __ATOMIC_ACQ_REL,
-                                     __ATOMIC_ACQUIRE)) {
+    if (!__atomic_compare_exchange_n(&cvz_w_seen_tab, &expect, (uint64_t *)m, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         munmap(m, SEEN_SIZE * sizeof(uint64_t));
         return expect;
     }
@@ -114,16 +108,13 @@ static void seen_fork_child(void)
 int cvz_w_seen_insert(uint64_t key)
 {
     uint64_t *tab = seen_get();
-    if (!tab || key <= SEEN_TOMB)
-        return 1;
+    if (!tab || key <= SEEN_TOMB) return 1;
     for (;;) {
         uint32_t i = seen_hash(key), tomb = UINT32_MAX;
         for (uint32_t n = 0; n < SEEN_SIZE; n++, i = (i + 1) & (SEEN_SIZE - 1)) {
             uint64_t v = __atomic_load_n(&tab[i], __ATOMIC_ACQUIRE);
-            if (cvz_likely(v == key))
-                return 1;
-            if (v == SEEN_TOMB && tomb == UINT32_MAX)
-                tomb = i;
+            if (cvz_likely(v == key)) return 1;
+            if (v == SEEN_TOMB && tomb == UINT32_MAX) tomb = i;
             if (v == 0) {
                 if (__atomic_load_n(&seen_used, __ATOMIC_RELAXED) > SEEN_SIZE / 4 * 3 &&
                     tomb == UINT32_MAX)
@@ -132,8 +123,7 @@ int cvz_w_seen_insert(uint64_t key)
                 uint64_t expect = tomb != UINT32_MAX ? SEEN_TOMB : 0;
                 if (__atomic_compare_exchange_n(&tab[at], &expect, key, false, __ATOMIC_ACQ_REL,
                                                 __ATOMIC_ACQUIRE)) {
-                    if (at == i)
-                        __atomic_fetch_add(&seen_used, 1, __ATOMIC_RELAXED);
+                    if (at == i) __atomic_fetch_add(&seen_used, 1, __ATOMIC_RELAXED);
                     return 0;
                 }
                 break; /* lost a race for that slot: probe again from the start */
@@ -147,13 +137,11 @@ int cvz_w_seen_insert(uint64_t key)
 static void seen_remove(uint64_t key)
 {
     uint64_t *tab = cvz_w_seen_tab;
-    if (!tab || key <= SEEN_TOMB)
-        return;
+    if (!tab || key <= SEEN_TOMB) return;
     uint32_t i = seen_hash(key);
     for (uint32_t n = 0; n < SEEN_SIZE; n++, i = (i + 1) & (SEEN_SIZE - 1)) {
         uint64_t v = __atomic_load_n(&tab[i], __ATOMIC_ACQUIRE);
-        if (v == 0)
-            return;
+        if (v == 0) return;
         if (v == key) {
             __atomic_compare_exchange_n(&tab[i], &v, SEEN_TOMB, false, __ATOMIC_ACQ_REL,
                                         __ATOMIC_RELAXED);
@@ -168,8 +156,7 @@ size_t cvz_w_json_str(char *dst, size_t cap, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     size_t n = 0;
-    if (cap == 0)
-        return 0;
+    if (cap == 0) return 0;
     for (; s && *s && n + 7 < cap; s++) {
         unsigned char ch = (unsigned char)*s;
         if (ch == '"' || ch == '\\') {
@@ -223,20 +210,13 @@ static int obj_pshared(int kind, const void *obj)
 static const char *gil_by_pattern(int kind, uint64_t addr, const char *fn)
 {
     static uint64_t gil_mutex;
-    if (strcmp(fn, "take_gil") != 0 && strcmp(fn, "drop_gil") != 0)
-        return NULL;
-    if (!gil_mutex && kind == CVZ_OBJ_MUTEX && strcmp(fn, "take_gil") == 0)
-        gil_mutex = addr;
-    if (!gil_mutex)
-        return NULL;
-    if (addr == gil_mutex)
-        return "GIL";
-    if (addr == gil_mutex - 0x30 && kind == CVZ_OBJ_CONDVAR)
-        return "GIL.cond";
-    if (addr == gil_mutex + 0x28 && kind == CVZ_OBJ_CONDVAR)
-        return "GIL.switch_cond";
-    if (addr == gil_mutex + 0x58 && kind == CVZ_OBJ_MUTEX)
-        return "GIL.switch_mutex";
+    if (strcmp(fn, "take_gil") != 0 && strcmp(fn, "drop_gil") != 0) return NULL;
+    if (!gil_mutex && kind == CVZ_OBJ_MUTEX && strcmp(fn, "take_gil") == 0) gil_mutex = addr;
+    if (!gil_mutex) return NULL;
+    if (addr == gil_mutex) return "GIL";
+    if (addr == gil_mutex - 0x30 && kind == CVZ_OBJ_CONDVAR) return "GIL.cond";
+    if (addr == gil_mutex + 0x28 && kind == CVZ_OBJ_CONDVAR) return "GIL.switch_cond";
+    if (addr == gil_mutex + 0x58 && kind == CVZ_OBJ_MUTEX) return "GIL.switch_mutex";
     return NULL;
 }
 
@@ -247,15 +227,13 @@ void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts)
     const char *shared = NULL;
     uint64_t addr = (uint64_t)(uintptr_t)obj;
     const char *s = cvz_w_symbol(addr, sym, sizeof sym, 1);
-    if (s)
-        snprintf(name, sizeof name, "%s", s);
+    if (s) snprintf(name, sizeof name, "%s", s);
     if (!s || strncmp(s, "_PyRuntime+", 11) == 0) {
         char fnbuf[256];
         const char *fn =
             caller ? cvz_w_symbol((uint64_t)(uintptr_t)caller - 1, fnbuf, sizeof fnbuf, 0) : NULL;
         char *plus = fn ? strchr(fnbuf, '+') : NULL;
-        if (plus)
-            *plus = '\0';
+        if (plus) *plus = '\0';
         const char *gil = fn ? gil_by_pattern(kind, addr, fn) : NULL;
         if (gil)
             snprintf(name, sizeof name, "%s", gil);
@@ -266,8 +244,7 @@ void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts)
         shared = cvz_w_shared_key(addr, shared_buf, sizeof shared_buf, NULL, 0);
         /* a named semaphore first used in a fork child: name it as sem_open did */
         const char *sem_name = kind == CVZ_OBJ_SEM ? cvz_w_sem_name(obj) : NULL;
-        if (sem_name)
-            snprintf(name, sizeof name, "%s", sem_name);
+        if (sem_name) snprintf(name, sizeof name, "%s", sem_name);
     }
     cvz_w_declare_named(kind, obj, name, shared, ts > 0 ? ts - 1 : ts);
     errno = saved_errno;
@@ -288,16 +265,14 @@ static CVZ_TLS uint32_t held_n;
 static struct held *held_find(const void *obj)
 {
     for (uint32_t i = held_n; i-- > 0;)
-        if (held_tab[i].obj == obj)
-            return &held_tab[i];
+        if (held_tab[i].obj == obj) return &held_tab[i];
     return NULL;
 }
 
 static uint32_t held_push(const void *obj, uint64_t ts, int mode)
 {
     struct held *h = held_find(obj);
-    if (h)
-        return ++h->depth;
+    if (h) return ++h->depth;
     if (held_n == HELD_MAX) { /* drop the oldest: most likely a semaphore posted elsewhere */
         memmove(&held_tab[0], &held_tab[1], sizeof held_tab[0] * (HELD_MAX - 1));
         held_n--;
@@ -322,11 +297,9 @@ int cvz_w_held_mode(const void *obj)
 
 void cvz_w_rehold(const void *obj, uint64_t ts)
 {
-    if (!cvz_enter())
-        return;
+    if (!cvz_enter()) return;
     struct held *h = held_find(obj);
-    if (h)
-        h->t_acq = ts;
+    if (h) h->t_acq = ts;
     cvz_leave();
 }
 
@@ -341,8 +314,7 @@ static inline uint16_t acq_sub(int res, int mode, long count)
 void cvz_w_acquired(int kind, const void *obj, int mode, int res, uint64_t t_req, long count,
                     void *caller)
 {
-    if (!cvz_enter())
-        return;
+    if (!cvz_enter()) return;
     uint64_t ts = cvz_now();
     cvz_w_declare(kind, obj, caller, t_req ? t_req : ts);
     uint32_t depth = 0;
@@ -359,36 +331,30 @@ void cvz_w_acquired(int kind, const void *obj, int mode, int res, uint64_t t_req
 
 uint64_t cvz_w_request(int kind, const void *obj, int mode, void *caller)
 {
-    if (!cvz_enter())
-        return 0;
+    if (!cvz_enter()) return 0;
     uint64_t ts = cvz_now();
     cvz_w_declare(kind, obj, caller, ts);
-    cvz_rec(CVZ_EV_LOCK_REQUEST, (uint16_t)(mode & CVZ_SUB_SHARED), ts, (uint64_t)(uintptr_t)obj,
-            0, 0, 0);
+    cvz_rec(CVZ_EV_LOCK_REQUEST, (uint16_t)(mode & CVZ_SUB_SHARED), ts, (uint64_t)(uintptr_t)obj, 0,
+            0, 0);
     cvz_leave();
     return ts;
 }
 
 void cvz_w_released(int kind, const void *obj, int mode, uint64_t ts, long count, void *caller)
 {
-    if (!cvz_enter())
-        return;
-    if (!ts)
-        ts = cvz_now();
+    if (!cvz_enter()) return;
+    if (!ts) ts = cvz_now();
     cvz_w_declare(kind, obj, caller, ts);
     uint64_t hold_ns = 0;
     uint32_t depth = 0;
     struct held *h = held_find(obj);
     if (h) {
         hold_ns = ts > h->t_acq ? ts - h->t_acq : 0;
-        if (mode < 0)
-            mode = (int)h->mode;
+        if (mode < 0) mode = (int)h->mode;
         depth = --h->depth;
-        if (depth == 0)
-            held_drop(h);
+        if (depth == 0) held_drop(h);
     }
-    if (mode < 0)
-        mode = 0;
+    if (mode < 0) mode = 0;
     cvz_rec(CVZ_EV_LOCK_RELEASE, acq_sub(0, mode, count), ts, (uint64_t)(uintptr_t)obj, hold_ns,
             depth, count >= 0 ? (uint64_t)count : 0);
     cvz_leave();
@@ -397,8 +363,7 @@ void cvz_w_released(int kind, const void *obj, int mode, uint64_t ts, long count
 void cvz_w_obj_event(int ev, int kind, const void *obj, uint16_t sub, uint64_t a, uint64_t b,
                      void *caller)
 {
-    if (!cvz_enter())
-        return;
+    if (!cvz_enter()) return;
     uint64_t ts = cvz_now();
     cvz_w_declare(kind, obj, caller, ts);
     cvz_rec((uint16_t)ev, sub, ts, (uint64_t)(uintptr_t)obj, a, b, 0);
@@ -410,8 +375,7 @@ void cvz_w_destroy(int kind, const void *obj, void *caller)
     (void)kind; /* the kind and caller would only name an object never used: not declared */
     (void)caller;
     int saved = errno;
-    if (!cvz_enter())
-        return;
+    if (!cvz_enter()) return;
     uint64_t ts = cvz_now();
     /* Only an object that was used gets a destroy event: a declare here would be noise. */
     uint64_t *tab = cvz_w_seen_tab;
@@ -420,8 +384,7 @@ void cvz_w_destroy(int kind, const void *obj, void *caller)
         uint32_t i = seen_hash(key);
         for (uint32_t n = 0; n < SEEN_SIZE; n++, i = (i + 1) & (SEEN_SIZE - 1)) {
             uint64_t v = __atomic_load_n(&tab[i], __ATOMIC_ACQUIRE);
-            if (v == 0)
-                break;
+            if (v == 0) break;
             if (v == key) {
                 cvz_rec(CVZ_EV_OBJ_DESTROY, 0, ts, key, 0, 0, 0);
                 break;
@@ -444,8 +407,7 @@ void cvz_w_block_begin(struct cvz_w_block *blk, int reason, int fn, uint64_t obj
     blk->t0 = 0;
     blk->reason = (uint16_t)reason;
     blk->fn = (uint16_t)fn;
-    if (!cvz_enter())
-        return;
+    if (!cvz_enter()) return;
     blk->t0 = cvz_now();
     cvz_rec(CVZ_EV_BLOCK_BEGIN, (uint16_t)reason, blk->t0, obj, (uint64_t)fn, fdkind, c);
     cvz_leave();
@@ -454,8 +416,7 @@ void cvz_w_block_begin(struct cvz_w_block *blk, int reason, int fn, uint64_t obj
 void cvz_w_io_begin(struct cvz_w_block *blk, int fn, int fd)
 {
     blk->t0 = 0;
-    if (!cvz_enter())
-        return;
+    if (!cvz_enter()) return;
     int saved = errno;
     uint64_t inode = 0;
     int kind = cvz_w_fd_kind(fd, &inode);
@@ -470,15 +431,14 @@ void cvz_w_io_begin(struct cvz_w_block *blk, int fn, int fd)
 
 void cvz_w_block_end(struct cvz_w_block *blk, uint64_t target, int64_t ret, uint64_t status)
 {
-    if (!blk->t0)
-        return;
-    if (!cvz_enter())
-        return;
+    if (!blk->t0) return;
+    if (!cvz_enter()) return;
     cvz_rec(CVZ_EV_BLOCK_END, blk->reason, cvz_now(), target, blk->fn, (uint64_t)ret, status);
     cvz_leave();
 }
 
-/* ==== weak fallbacks of the contract additions ================================================== */
+/* ==== weak fallbacks of the contract additions ==================================================
+ */
 
 __attribute__((weak)) void cvz_rec_str_tid(uint16_t kind, uint64_t ts, pid_t tid,
                                            const char *args_json)
@@ -495,8 +455,7 @@ __attribute__((weak)) void cvz_rec_str_tid(uint16_t kind, uint64_t ts, pid_t tid
 void cvz_w_thread_name(pid_t tid, const char *name)
 {
     char args[300], esc[200];
-    if (!cvz_enter())
-        return;
+    if (!cvz_enter()) return;
     cvz_w_json_str(esc, sizeof esc, name);
     snprintf(args, sizeof args, "\"name\":\"%s\"", esc);
     cvz_rec_str_tid(CVZ_EV_THREAD_NAME, cvz_now(), tid, args);

@@ -21,10 +21,10 @@
 
 #include "cvz_tracer.h"
 
-#define CVZ_HIDDEN   __attribute__((visibility("hidden")))
+#define CVZ_HIDDEN      __attribute__((visibility("hidden")))
 #define cvz_likely(x)   __builtin_expect(!!(x), 1)
 #define cvz_unlikely(x) __builtin_expect(!!(x), 0)
-#define CVZ_TLS      __thread __attribute__((tls_model("initial-exec")))
+#define CVZ_TLS         __thread __attribute__((tls_model("initial-exec")))
 
 /* The core's entry points are called on every event: through the GOT directly, not the PLT
  * (one indirect jump less per call; they stay interposable and exported for the LTTng lib). */
@@ -38,6 +38,7 @@ __attribute__((noplt)) void cvz_rec(uint16_t kind, uint16_t sub, uint64_t ts, ui
 /* ---- real functions ----------------------------------------------------------------------
  * X(name): default version through dlsym(RTLD_NEXT).  XV(id, name, version): a given symbol
  * version through dlvsym (the two condvar ABIs, DESIGN.md section 4). */
+/* clang-format off */
 #define CVZ_REAL_LIST(X, XV)                                                                       \
     X(pthread_mutex_lock) X(pthread_mutex_trylock) X(pthread_mutex_timedlock)                      \
     X(pthread_mutex_clocklock) X(pthread_mutex_unlock) X(pthread_mutex_destroy)                    \
@@ -71,10 +72,11 @@ __attribute__((noplt)) void cvz_rec(uint16_t kind, uint16_t sub, uint64_t ts, ui
     X(wait) X(waitpid) X(waitid) X(wait3) X(wait4)                                                \
     X(__read_chk) X(__pread_chk) X(__pread64_chk) X(__recv_chk) X(__recvfrom_chk) X(__poll_chk)    \
     X(__ppoll_chk) X(__open_2) X(__open64_2) X(__openat_2) X(__openat64_2)
+/* clang-format on */
 
 enum cvz_real_id {
-#define CVZ_X(name)             CVZ_REAL_##name,
-#define CVZ_XV(id, name, ver)   CVZ_REAL_##id,
+#define CVZ_X(name)           CVZ_REAL_##name,
+#define CVZ_XV(id, name, ver) CVZ_REAL_##id,
     CVZ_REAL_LIST(CVZ_X, CVZ_XV)
 #undef CVZ_X
 #undef CVZ_XV
@@ -110,7 +112,10 @@ static inline int cvz_w_valid_clock(clockid_t clk)
 
 /* True when this call should be traced at all (cheap: the core's flag).  The guard is taken
  * later, by the helpers. */
-static inline int cvz_w_on(void) { return cvz_active(); }
+static inline int cvz_w_on(void)
+{
+    return cvz_active();
+}
 
 /* Mode bits for the lock helpers: exclusive (0) or shared (CVZ_SUB_SHARED); count for sems. */
 #define CVZ_W_SEM 0x8000 /* internal: object is a semaphore (record its count) */
@@ -119,8 +124,8 @@ static inline int cvz_w_on(void) { return cvz_active(); }
 struct cvz_w_acq {
     uint64_t t_req; /* 0 until a lock.request was recorded */
     const void *obj;
-    uint16_t kind;  /* enum cvz_obj_kind */
-    uint16_t mode;  /* 0 or CVZ_SUB_SHARED */
+    uint16_t kind; /* enum cvz_obj_kind */
+    uint16_t mode; /* 0 or CVZ_SUB_SHARED */
     void *caller;
 };
 
@@ -145,8 +150,8 @@ CVZ_HIDDEN void cvz_w_obj_event(int ev, int kind, const void *obj, uint16_t sub,
 /* object.destroy: forget the object, so a later one at the same address is declared again. */
 CVZ_HIDDEN void cvz_w_destroy(int kind, const void *obj, void *caller);
 /* Declare with a given name (sem_open, annotation API); `shared` may be NULL. */
-CVZ_HIDDEN void cvz_w_declare_named(int kind, const void *obj, const char *name,
-                                    const char *shared, uint64_t ts);
+CVZ_HIDDEN void cvz_w_declare_named(int kind, const void *obj, const char *name, const char *shared,
+                                    uint64_t ts);
 /* Declare at first use (one hash probe when already declared); ts: the first event's time. */
 CVZ_HIDDEN void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts);
 CVZ_HIDDEN int cvz_w_seen_insert(uint64_t obj); /* 1 when already there */
@@ -163,13 +168,12 @@ static inline void cvz_w_declare(int kind, const void *obj, void *caller, uint64
     if (cvz_likely(tab != NULL) &&
         cvz_likely(__atomic_load_n(&tab[cvz_w_seen_hash(key)], __ATOMIC_RELAXED) == key))
         return; /* the usual case: found at its home slot */
-    if (cvz_unlikely(!cvz_w_seen_insert(key)))
-        cvz_w_declare_slow(kind, obj, caller, ts);
+    if (cvz_unlikely(!cvz_w_seen_insert(key))) cvz_w_declare_slow(kind, obj, caller, ts);
 }
 
 /* ---- blocking calls that are not locks (block.begin / block.end) ------------------------- */
 struct cvz_w_block {
-    uint64_t t0; /* 0 when block.begin was not recorded (then no block.end either) */
+    uint64_t t0;     /* 0 when block.begin was not recorded (then no block.end either) */
     uint16_t reason; /* enum cvz_reason */
     uint16_t fn;     /* enum cvz_fn */
 };

@@ -21,8 +21,7 @@ typedef int cond_fn(pthread_cond_t *);
 static void wait_begin(pthread_cond_t *c, pthread_mutex_t *m, int timed, void *caller)
 {
     int saved = errno;
-    if (!cvz_enter())
-        return;
+    if (!cvz_enter()) return;
     uint64_t ts = cvz_now();
     cvz_w_declare(CVZ_OBJ_MUTEX, m, caller, ts);
     cvz_w_declare(CVZ_OBJ_CONDVAR, c, caller, ts);
@@ -35,12 +34,11 @@ static void wait_begin(pthread_cond_t *c, pthread_mutex_t *m, int timed, void *c
 static void wait_end(pthread_cond_t *c, pthread_mutex_t *m, int ret)
 {
     int saved = errno;
-    if (!cvz_enter())
-        return;
+    if (!cvz_enter()) return;
     uint64_t ts = cvz_now();
     int res = ret == 0 ? CVZ_ACQ_OK : ret == ETIMEDOUT ? CVZ_ACQ_TIMEOUT : CVZ_ACQ_ERROR;
-    cvz_rec(CVZ_EV_COND_WAKE, (uint16_t)res, ts, (uint64_t)(uintptr_t)c, (uint64_t)(uintptr_t)m,
-            0, 0);
+    cvz_rec(CVZ_EV_COND_WAKE, (uint16_t)res, ts, (uint64_t)(uintptr_t)c, (uint64_t)(uintptr_t)m, 0,
+            0);
     cvz_leave();
     cvz_w_rehold(m, ts);
     errno = saved;
@@ -48,8 +46,7 @@ static void wait_end(pthread_cond_t *c, pthread_mutex_t *m, int ret)
 
 static int cond_wait(cond_wait_fn *real, pthread_cond_t *c, pthread_mutex_t *m, void *caller)
 {
-    if (!cvz_w_on())
-        return real(c, m);
+    if (!cvz_w_on()) return real(c, m);
     wait_begin(c, m, 0, caller);
     int ret = real(c, m);
     wait_end(c, m, ret);
@@ -59,8 +56,7 @@ static int cond_wait(cond_wait_fn *real, pthread_cond_t *c, pthread_mutex_t *m, 
 static int cond_timedwait(cond_timedwait_fn *real, pthread_cond_t *c, pthread_mutex_t *m,
                           const struct timespec *abstime, void *caller)
 {
-    if (!cvz_w_on())
-        return real(c, m, abstime);
+    if (!cvz_w_on()) return real(c, m, abstime);
     wait_begin(c, m, 1, caller);
     int ret = real(c, m, abstime);
     wait_end(c, m, ret);
@@ -69,15 +65,13 @@ static int cond_timedwait(cond_timedwait_fn *real, pthread_cond_t *c, pthread_mu
 
 static int cond_simple(cond_fn *real, int ev, pthread_cond_t *c, void *caller)
 {
-    if (cvz_w_on())
-        cvz_w_obj_event(ev, CVZ_OBJ_CONDVAR, c, 0, 0, 0, caller);
+    if (cvz_w_on()) cvz_w_obj_event(ev, CVZ_OBJ_CONDVAR, c, 0, 0, 0, caller);
     return real(c);
 }
 
 static int cond_destroy(cond_fn *real, pthread_cond_t *c, void *caller)
 {
-    if (cvz_w_on())
-        cvz_w_destroy(CVZ_OBJ_CONDVAR, c, caller);
+    if (cvz_w_on()) cvz_w_destroy(CVZ_OBJ_CONDVAR, c, caller);
     return real(c);
 }
 
@@ -113,13 +107,13 @@ int cvz_cond_signal_old(pthread_cond_t *c)
 }
 int cvz_cond_broadcast_new(pthread_cond_t *c)
 {
-    return cond_simple(REALV(cond_broadcast_new, cvz_cond_broadcast_new), CVZ_EV_COND_BROADCAST,
-                       c, RET_ADDR);
+    return cond_simple(REALV(cond_broadcast_new, cvz_cond_broadcast_new), CVZ_EV_COND_BROADCAST, c,
+                       RET_ADDR);
 }
 int cvz_cond_broadcast_old(pthread_cond_t *c)
 {
-    return cond_simple(REALV(cond_broadcast_old, cvz_cond_broadcast_old), CVZ_EV_COND_BROADCAST,
-                       c, RET_ADDR);
+    return cond_simple(REALV(cond_broadcast_old, cvz_cond_broadcast_old), CVZ_EV_COND_BROADCAST, c,
+                       RET_ADDR);
 }
 int cvz_cond_destroy_new(pthread_cond_t *c)
 {
@@ -145,8 +139,7 @@ __asm__(".symver cvz_cond_destroy_old, pthread_cond_destroy@GLIBC_2.2.5");
 int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
                            const struct timespec *abstime)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_cond_clockwait)(c, m, clk, abstime);
+    if (!cvz_w_on()) return REAL(pthread_cond_clockwait)(c, m, clk, abstime);
     wait_begin(c, m, 1, RET_ADDR);
     int ret = REAL(pthread_cond_clockwait)(c, m, clk, abstime);
     wait_end(c, m, ret);

@@ -37,36 +37,28 @@ static int stat_kind(int fd, uint64_t *inode)
 {
     struct stat st;
     *inode = 0;
-    if (fd < 0 || fstat(fd, &st) != 0)
-        return CVZ_FD_NONE;
-    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))
-        *inode = (uint64_t)st.st_ino;
-    if (S_ISFIFO(st.st_mode))
-        return CVZ_FD_PIPE;
-    if (S_ISSOCK(st.st_mode))
-        return CVZ_FD_SOCKET;
-    if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
-        return CVZ_FD_FILE;
+    if (fd < 0 || fstat(fd, &st) != 0) return CVZ_FD_NONE;
+    if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) *inode = (uint64_t)st.st_ino;
+    if (S_ISFIFO(st.st_mode)) return CVZ_FD_PIPE;
+    if (S_ISSOCK(st.st_mode)) return CVZ_FD_SOCKET;
+    if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) return CVZ_FD_FILE;
     if (S_ISCHR(st.st_mode)) {
         unsigned maj = major(st.st_rdev); /* 4: tty/ttyS, 5: tty/console/ptmx, 136-143: pts */
-        if (maj == 4 || maj == 5 || (maj >= 136 && maj <= 143))
-            return CVZ_FD_TTY;
+        if (maj == 4 || maj == 5 || (maj >= 136 && maj <= 143)) return CVZ_FD_TTY;
     }
     return CVZ_FD_OTHER;
 }
 
 int cvz_w_fd_kind(int fd, uint64_t *inode)
 {
-    if (fd < 0 || fd >= FD_CACHE)
-        return stat_kind(fd, inode);
+    if (fd < 0 || fd >= FD_CACHE) return stat_kind(fd, inode);
     uint8_t k = __atomic_load_n(&fd_kind1[fd], __ATOMIC_ACQUIRE);
     if (cvz_likely(k != 0)) {
         *inode = fd_inode[fd];
         return k - 1;
     }
     int kind = stat_kind(fd, inode);
-    if (kind == CVZ_FD_NONE)
-        return kind; /* not open (EBADF): do not remember */
+    if (kind == CVZ_FD_NONE) return kind; /* not open (EBADF): do not remember */
     fd_inode[fd] = *inode;
     __atomic_store_n(&fd_kind1[fd], (uint8_t)(kind + 1), __ATOMIC_RELEASE);
     return kind;
@@ -74,17 +66,16 @@ int cvz_w_fd_kind(int fd, uint64_t *inode)
 
 void cvz_w_fd_forget(int fd)
 {
-    if (fd >= 0 && fd < FD_CACHE)
-        __atomic_store_n(&fd_kind1[fd], 0, __ATOMIC_RELEASE);
+    if (fd >= 0 && fd < FD_CACHE) __atomic_store_n(&fd_kind1[fd], 0, __ATOMIC_RELEASE);
 }
 
-/* ==== blocking IO ============================================================================== */
+/* ==== blocking IO ==============================================================================
+ */
 
 /* The one IO pattern: block.begin with the fd, the real call, block.end with its result. */
 #define CVZ_IO(type, fn, fd, call)                                                                 \
     do {                                                                                           \
-        if (!cvz_w_on())                                                                           \
-            return (call);                                                                         \
+        if (!cvz_w_on()) return (call);                                                            \
         struct cvz_w_block blk_;                                                                   \
         cvz_w_io_begin(&blk_, CVZ_FN_##fn, (fd));                                                  \
         type ret_ = (call);                                                                        \
@@ -92,7 +83,10 @@ void cvz_w_fd_forget(int fd)
         return ret_;                                                                               \
     } while (0)
 
-ssize_t read(int fd, void *buf, size_t n) { CVZ_IO(ssize_t, read, fd, REAL(read)(fd, buf, n)); }
+ssize_t read(int fd, void *buf, size_t n)
+{
+    CVZ_IO(ssize_t, read, fd, REAL(read)(fd, buf, n));
+}
 ssize_t write(int fd, const void *buf, size_t n)
 {
     CVZ_IO(ssize_t, write, fd, REAL(write)(fd, buf, n));
@@ -201,8 +195,8 @@ ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags)
 {
     CVZ_IO(ssize_t, recv, fd, REAL(__recv_chk)(fd, buf, n, buflen, flags));
 }
-ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
-                       struct sockaddr *addr, socklen_t *alen)
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags, struct sockaddr *addr,
+                       socklen_t *alen)
 {
     CVZ_IO(ssize_t, recvfrom, fd, REAL(__recvfrom_chk)(fd, buf, n, buflen, flags, addr, alen));
 }
@@ -213,8 +207,7 @@ int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen)
 int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *tmo, const sigset_t *mask,
                 size_t fdslen)
 {
-    CVZ_IO(int, ppoll, nfds == 1 ? fds[0].fd : -1,
-           REAL(__ppoll_chk)(fds, nfds, tmo, mask, fdslen));
+    CVZ_IO(int, ppoll, nfds == 1 ? fds[0].fd : -1, REAL(__ppoll_chk)(fds, nfds, tmo, mask, fdslen));
 }
 
 /* accept blocks on the listening fd and creates a new one. */
@@ -232,14 +225,18 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
     CVZ_IO(int, accept4, fd, accepted(REAL(accept4)(fd, addr, alen, flags)));
 }
 
-/* ==== calls that close or create fds: keep the cache right ===================================== */
+/* ==== calls that close or create fds: keep the cache right =====================================
+ */
 
 int close(int fd)
 {
     cvz_w_fd_forget(fd);
     return REAL(close)(fd);
 }
-int dup(int fd) { return accepted(REAL(dup)(fd)); }
+int dup(int fd)
+{
+    return accepted(REAL(dup)(fd));
+}
 int dup2(int fd, int to)
 {
     int ret = REAL(dup2)(fd, to);
@@ -270,7 +267,10 @@ int pipe2(int fds[2], int flags)
     }
     return ret;
 }
-int socket(int domain, int type, int proto) { return accepted(REAL(socket)(domain, type, proto)); }
+int socket(int domain, int type, int proto)
+{
+    return accepted(REAL(socket)(domain, type, proto));
+}
 int socketpair(int domain, int type, int proto, int fds[2])
 {
     int ret = REAL(socketpair)(domain, type, proto, fds);
@@ -280,10 +280,22 @@ int socketpair(int domain, int type, int proto, int fds[2])
     }
     return ret;
 }
-int eventfd(unsigned int count, int flags) { return accepted(REAL(eventfd)(count, flags)); }
-int epoll_create(int size) { return accepted(REAL(epoll_create)(size)); }
-int epoll_create1(int flags) { return accepted(REAL(epoll_create1)(flags)); }
-int timerfd_create(int clk, int flags) { return accepted(REAL(timerfd_create)(clk, flags)); }
+int eventfd(unsigned int count, int flags)
+{
+    return accepted(REAL(eventfd)(count, flags));
+}
+int epoll_create(int size)
+{
+    return accepted(REAL(epoll_create)(size));
+}
+int epoll_create1(int flags)
+{
+    return accepted(REAL(epoll_create1)(flags));
+}
+int timerfd_create(int clk, int flags)
+{
+    return accepted(REAL(timerfd_create)(clk, flags));
+}
 
 static inline mode_t mode_arg(int flags, va_list ap)
 {
@@ -297,8 +309,14 @@ static inline mode_t mode_arg(int flags, va_list ap)
         va_end(ap);                                                                                \
         return accepted(call);                                                                     \
     } while (0)
-int open(const char *path, int flags, ...) { CVZ_OPEN(REAL(open)(path, flags, mode)); }
-int open64(const char *path, int flags, ...) { CVZ_OPEN(REAL(open64)(path, flags, mode)); }
+int open(const char *path, int flags, ...)
+{
+    CVZ_OPEN(REAL(open)(path, flags, mode));
+}
+int open64(const char *path, int flags, ...)
+{
+    CVZ_OPEN(REAL(open64)(path, flags, mode));
+}
 int openat(int dir, const char *path, int flags, ...)
 {
     CVZ_OPEN(REAL(openat)(dir, path, flags, mode));
@@ -307,8 +325,14 @@ int openat64(int dir, const char *path, int flags, ...)
 {
     CVZ_OPEN(REAL(openat64)(dir, path, flags, mode));
 }
-int __open_2(const char *path, int flags) { return accepted(REAL(__open_2)(path, flags)); }
-int __open64_2(const char *path, int flags) { return accepted(REAL(__open64_2)(path, flags)); }
+int __open_2(const char *path, int flags)
+{
+    return accepted(REAL(__open_2)(path, flags));
+}
+int __open64_2(const char *path, int flags)
+{
+    return accepted(REAL(__open64_2)(path, flags));
+}
 int __openat_2(int dir, const char *path, int flags)
 {
     return accepted(REAL(__openat_2)(dir, path, flags));

@@ -22,22 +22,18 @@ static long find_tid_offset(void)
     pid_t me = gettid();
     pid_t v;
     memcpy(&v, self + 0x2d0, sizeof v); /* glibc 2.28 .. 2.38 on x86_64 */
-    if (v == me)
-        return 0x2d0;
+    if (v == me) return 0x2d0;
     for (long off = 0; off < 0x800; off += 4) {
         memcpy(&v, self + off, sizeof v);
-        if (v == me)
-            return off;
+        if (v == me) return off;
     }
     return -2;
 }
 
 __attribute__((weak)) pid_t cvz_tid_of(unsigned long th)
 {
-    if (tid_offset == -1)
-        tid_offset = find_tid_offset();
-    if (tid_offset < 0 || th == 0)
-        return 0;
+    if (tid_offset == -1) tid_offset = find_tid_offset();
+    if (tid_offset < 0 || th == 0) return 0;
     pid_t v;
     memcpy(&v, (const unsigned char *)th + tid_offset, sizeof v);
     return v > 0 ? v : 0;
@@ -45,15 +41,13 @@ __attribute__((weak)) pid_t cvz_tid_of(unsigned long th)
 
 pid_t cvz_w_tid_of(unsigned long th)
 {
-    if (th == (unsigned long)pthread_self())
-        return cvz_tid();
+    if (th == (unsigned long)pthread_self()) return cvz_tid();
     return cvz_tid_of(th);
 }
 
 #define CVZ_JOIN(fn, call)                                                                         \
     do {                                                                                           \
-        if (!cvz_w_on())                                                                           \
-            return (call);                                                                         \
+        if (!cvz_w_on()) return (call);                                                            \
         pid_t tid_ = cvz_w_tid_of((unsigned long)th);                                              \
         struct cvz_w_block blk_;                                                                   \
         cvz_w_block_begin(&blk_, CVZ_R_JOIN, CVZ_FN_##fn, (uint64_t)tid_, 0, 0);                   \
@@ -84,8 +78,7 @@ int pthread_clockjoin_np(pthread_t th, void **retval, clockid_t clk, const struc
 
 int pthread_detach(pthread_t th)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_detach)(th);
+    if (!cvz_w_on()) return REAL(pthread_detach)(th);
     pid_t tid = cvz_w_tid_of((unsigned long)th);
     int ret = REAL(pthread_detach)(th);
     if (ret == 0 && cvz_enter()) {

@@ -16,10 +16,14 @@ static inline int res_of(int ret)
     case 0:
     case EOWNERDEAD: /* robust mutex: acquired, the previous owner died */
         return CVZ_ACQ_OK;
-    case EBUSY: return CVZ_ACQ_BUSY;
-    case ETIMEDOUT: return CVZ_ACQ_TIMEOUT;
-    case EINTR: return CVZ_ACQ_EINTR;
-    default: return CVZ_ACQ_ERROR;
+    case EBUSY:
+        return CVZ_ACQ_BUSY;
+    case ETIMEDOUT:
+        return CVZ_ACQ_TIMEOUT;
+    case EINTR:
+        return CVZ_ACQ_EINTR;
+    default:
+        return CVZ_ACQ_ERROR;
     }
 }
 
@@ -50,23 +54,20 @@ static inline int res_of(int ret)
 
 int pthread_mutex_lock(pthread_mutex_t *m)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_mutex_lock)(m);
+    if (!cvz_w_on()) return REAL(pthread_mutex_lock)(m);
     CVZ_TRY_THEN_BLOCK(CVZ_OBJ_MUTEX, m, 0, REAL(pthread_mutex_trylock)(m),
                        REAL(pthread_mutex_lock)(m));
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_mutex_trylock)(m);
+    if (!cvz_w_on()) return REAL(pthread_mutex_trylock)(m);
     CVZ_TRY_ONLY(CVZ_OBJ_MUTEX, m, 0, REAL(pthread_mutex_trylock)(m));
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_mutex_timedlock)(m, abstime);
+    if (!cvz_w_on()) return REAL(pthread_mutex_timedlock)(m, abstime);
     CVZ_TRY_THEN_BLOCK(CVZ_OBJ_MUTEX, m, 0, REAL(pthread_mutex_trylock)(m),
                        REAL(pthread_mutex_timedlock)(m, abstime));
 }
@@ -81,15 +82,13 @@ int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct time
 
 int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-    if (cvz_w_on())
-        cvz_w_released(CVZ_OBJ_MUTEX, m, 0, 0, -1, __builtin_return_address(0));
+    if (cvz_w_on()) cvz_w_released(CVZ_OBJ_MUTEX, m, 0, 0, -1, __builtin_return_address(0));
     return REAL(pthread_mutex_unlock)(m);
 }
 
 int pthread_mutex_destroy(pthread_mutex_t *m)
 {
-    if (cvz_w_on())
-        cvz_w_destroy(CVZ_OBJ_MUTEX, m, __builtin_return_address(0));
+    if (cvz_w_on()) cvz_w_destroy(CVZ_OBJ_MUTEX, m, __builtin_return_address(0));
     return REAL(pthread_mutex_destroy)(m);
 }
 
@@ -97,16 +96,14 @@ int pthread_mutex_destroy(pthread_mutex_t *m)
 
 int pthread_spin_lock(pthread_spinlock_t *s)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_spin_lock)(s);
+    if (!cvz_w_on()) return REAL(pthread_spin_lock)(s);
     CVZ_TRY_THEN_BLOCK(CVZ_OBJ_SPIN, (const void *)s, 0, REAL(pthread_spin_trylock)(s),
                        REAL(pthread_spin_lock)(s));
 }
 
 int pthread_spin_trylock(pthread_spinlock_t *s)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_spin_trylock)(s);
+    if (!cvz_w_on()) return REAL(pthread_spin_trylock)(s);
     CVZ_TRY_ONLY(CVZ_OBJ_SPIN, (const void *)s, 0, REAL(pthread_spin_trylock)(s));
 }
 
@@ -119,7 +116,6 @@ int pthread_spin_unlock(pthread_spinlock_t *s)
 
 int pthread_spin_destroy(pthread_spinlock_t *s)
 {
-    if (cvz_w_on())
-        cvz_w_destroy(CVZ_OBJ_SPIN, (const void *)s, __builtin_return_address(0));
+    if (cvz_w_on()) cvz_w_destroy(CVZ_OBJ_SPIN, (const void *)s, __builtin_return_address(0));
     return REAL(pthread_spin_destroy)(s);
 }

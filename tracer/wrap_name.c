@@ -9,12 +9,10 @@
 
 int pthread_setname_np(pthread_t th, const char *name)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_setname_np)(th, name);
+    if (!cvz_w_on()) return REAL(pthread_setname_np)(th, name);
     pid_t tid = th == pthread_self() ? 0 : cvz_w_tid_of((unsigned long)th);
     int ret = REAL(pthread_setname_np)(th, name);
-    if (ret == 0 && (th == pthread_self() || tid > 0))
-        CVZ_KEEP_ERRNO(cvz_w_thread_name(tid, name));
+    if (ret == 0 && (th == pthread_self() || tid > 0)) CVZ_KEEP_ERRNO(cvz_w_thread_name(tid, name));
     return ret;
 }
 

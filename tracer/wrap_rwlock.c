@@ -30,7 +30,7 @@ static inline int res_of(int ret)
         }                                                                                          \
         uint64_t t_req_ = cvz_w_request(CVZ_OBJ_RWLOCK, obj, mode, caller_);                       \
         ret_ = (blockcall);                                                                        \
-        cvz_w_acquired(CVZ_OBJ_RWLOCK, obj, mode, res_of(ret_), t_req_, -1, caller_);             \
+        cvz_w_acquired(CVZ_OBJ_RWLOCK, obj, mode, res_of(ret_), t_req_, -1, caller_);              \
         return ret_;                                                                               \
     } while (0)
 
@@ -44,15 +44,13 @@ static inline int res_of(int ret)
 
 int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_rwlock_rdlock)(l);
+    if (!cvz_w_on()) return REAL(pthread_rwlock_rdlock)(l);
     CVZ_TRY_THEN_BLOCK(l, RD, REAL(pthread_rwlock_tryrdlock)(l), REAL(pthread_rwlock_rdlock)(l));
 }
 
 int pthread_rwlock_tryrdlock(pthread_rwlock_t *l)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_rwlock_tryrdlock)(l);
+    if (!cvz_w_on()) return REAL(pthread_rwlock_tryrdlock)(l);
     CVZ_TRY_ONLY(l, RD, REAL(pthread_rwlock_tryrdlock)(l));
 }
 
@@ -74,15 +72,13 @@ int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clk, const struct 
 
 int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_rwlock_wrlock)(l);
+    if (!cvz_w_on()) return REAL(pthread_rwlock_wrlock)(l);
     CVZ_TRY_THEN_BLOCK(l, WR, REAL(pthread_rwlock_trywrlock)(l), REAL(pthread_rwlock_wrlock)(l));
 }
 
 int pthread_rwlock_trywrlock(pthread_rwlock_t *l)
 {
-    if (!cvz_w_on())
-        return REAL(pthread_rwlock_trywrlock)(l);
+    if (!cvz_w_on()) return REAL(pthread_rwlock_trywrlock)(l);
     CVZ_TRY_ONLY(l, WR, REAL(pthread_rwlock_trywrlock)(l));
 }
 
@@ -104,14 +100,12 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk, const struct 
 
 int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
-    if (cvz_w_on())
-        cvz_w_released(CVZ_OBJ_RWLOCK, l, -1, 0, -1, __builtin_return_address(0));
+    if (cvz_w_on()) cvz_w_released(CVZ_OBJ_RWLOCK, l, -1, 0, -1, __builtin_return_address(0));
     return REAL(pthread_rwlock_unlock)(l);
 }
 
 int pthread_rwlock_destroy(pthread_rwlock_t *l)
 {
-    if (cvz_w_on())
-        cvz_w_destroy(CVZ_OBJ_RWLOCK, l, __builtin_return_address(0));
+    if (cvz_w_on()) cvz_w_destroy(CVZ_OBJ_RWLOCK, l, __builtin_return_address(0));
     return REAL(pthread_rwlock_destroy)(l);
 }

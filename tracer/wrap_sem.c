@@ -29,8 +29,7 @@ static struct {
 static void remember_name(const void *obj, const char *name)
 {
     for (int i = 0; i < NAMED_MAX; i++)
-        if (__atomic_load_n(&named[i].obj, __ATOMIC_ACQUIRE) == obj)
-            return;
+        if (__atomic_load_n(&named[i].obj, __ATOMIC_ACQUIRE) == obj) return;
     static int claim[NAMED_MAX];
     for (int i = 0; i < NAMED_MAX; i++)
         if (__atomic_load_n(&named[i].obj, __ATOMIC_ACQUIRE) == NULL &&
@@ -44,8 +43,7 @@ static void remember_name(const void *obj, const char *name)
 const char *cvz_w_sem_name(const void *obj)
 {
     for (int i = 0; i < NAMED_MAX; i++)
-        if (__atomic_load_n(&named[i].obj, __ATOMIC_ACQUIRE) == obj)
-            return named[i].name;
+        if (__atomic_load_n(&named[i].obj, __ATOMIC_ACQUIRE) == obj) return named[i].name;
     return NULL;
 }
 
@@ -57,12 +55,11 @@ static inline long value_of(sem_t *s)
 
 static inline int res_of(int ret, int err)
 {
-    if (ret == 0)
-        return CVZ_ACQ_OK;
-    return err == EAGAIN ? CVZ_ACQ_BUSY
+    if (ret == 0) return CVZ_ACQ_OK;
+    return err == EAGAIN      ? CVZ_ACQ_BUSY
            : err == ETIMEDOUT ? CVZ_ACQ_TIMEOUT
-           : err == EINTR ? CVZ_ACQ_EINTR
-                          : CVZ_ACQ_ERROR;
+           : err == EINTR     ? CVZ_ACQ_EINTR
+                              : CVZ_ACQ_ERROR;
 }
 
 #define CVZ_SEM_TRY_THEN_BLOCK(s, blockcall)                                                       \
@@ -71,29 +68,27 @@ static inline int res_of(int ret, int err)
         int ret_ = REAL(sem_trywait)(s);                                                           \
         if (ret_ == 0 || errno != EAGAIN) {                                                        \
             int err_ = errno;                                                                      \
-            cvz_w_acquired(CVZ_OBJ_SEM, s, 0, res_of(ret_, err_), 0, value_of(s), caller_);       \
+            cvz_w_acquired(CVZ_OBJ_SEM, s, 0, res_of(ret_, err_), 0, value_of(s), caller_);        \
             errno = err_;                                                                          \
             return ret_;                                                                           \
         }                                                                                          \
         uint64_t t_req_ = cvz_w_request(CVZ_OBJ_SEM, s, 0, caller_);                               \
         ret_ = (blockcall);                                                                        \
         int err_ = errno;                                                                          \
-        cvz_w_acquired(CVZ_OBJ_SEM, s, 0, res_of(ret_, err_), t_req_, value_of(s), caller_);      \
+        cvz_w_acquired(CVZ_OBJ_SEM, s, 0, res_of(ret_, err_), t_req_, value_of(s), caller_);       \
         errno = err_;                                                                              \
         return ret_;                                                                               \
     } while (0)
 
 int sem_wait(sem_t *s)
 {
-    if (!cvz_w_on())
-        return REAL(sem_wait)(s);
+    if (!cvz_w_on()) return REAL(sem_wait)(s);
     CVZ_SEM_TRY_THEN_BLOCK(s, REAL(sem_wait)(s));
 }
 
 int sem_timedwait(sem_t *s, const struct timespec *abstime)
 {
-    if (!cvz_w_on() || !cvz_w_valid_deadline(abstime))
-        return REAL(sem_timedwait)(s, abstime);
+    if (!cvz_w_on() || !cvz_w_valid_deadline(abstime)) return REAL(sem_timedwait)(s, abstime);
     CVZ_SEM_TRY_THEN_BLOCK(s, REAL(sem_timedwait)(s, abstime));
 }
 
@@ -106,8 +101,7 @@ int sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *abstime)
 
 int sem_trywait(sem_t *s)
 {
-    if (!cvz_w_on())
-        return REAL(sem_trywait)(s);
+    if (!cvz_w_on()) return REAL(sem_trywait)(s);
     int ret = REAL(sem_trywait)(s);
     int err = errno;
     cvz_w_acquired(CVZ_OBJ_SEM, s, 0, res_of(ret, err), 0, value_of(s),
@@ -118,28 +112,24 @@ int sem_trywait(sem_t *s)
 
 int sem_post(sem_t *s)
 {
-    if (!cvz_w_on())
-        return REAL(sem_post)(s);
+    if (!cvz_w_on()) return REAL(sem_post)(s);
     uint64_t ts = cvz_now();
     int ret = REAL(sem_post)(s);
     int err = errno;
-    if (ret == 0)
-        cvz_w_released(CVZ_OBJ_SEM, s, 0, ts, value_of(s), __builtin_return_address(0));
+    if (ret == 0) cvz_w_released(CVZ_OBJ_SEM, s, 0, ts, value_of(s), __builtin_return_address(0));
     errno = err;
     return ret;
 }
 
 int sem_destroy(sem_t *s)
 {
-    if (cvz_w_on())
-        cvz_w_destroy(CVZ_OBJ_SEM, s, __builtin_return_address(0));
+    if (cvz_w_on()) cvz_w_destroy(CVZ_OBJ_SEM, s, __builtin_return_address(0));
     return REAL(sem_destroy)(s);
 }
 
 int sem_close(sem_t *s)
 {
-    if (cvz_w_on())
-        cvz_w_destroy(CVZ_OBJ_SEM, s, __builtin_return_address(0));
+    if (cvz_w_on()) cvz_w_destroy(CVZ_OBJ_SEM, s, __builtin_return_address(0));
     return REAL(sem_close)(s);
 }
 
@@ -155,8 +145,7 @@ sem_t *sem_open(const char *name, int oflag, ...)
         va_end(ap);
     }
     sem_t *s = REAL(sem_open)(name, oflag, mode, value);
-    if (s == SEM_FAILED || !cvz_w_on())
-        return s;
+    if (s == SEM_FAILED || !cvz_w_on()) return s;
     int err = errno;
     if (cvz_enter()) {
         char key[64];

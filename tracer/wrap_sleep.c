@@ -14,8 +14,7 @@ static inline uint64_t ts_ns(const struct timespec *t)
 
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
-    if (!cvz_w_on())
-        return REAL(nanosleep)(req, rem);
+    if (!cvz_w_on()) return REAL(nanosleep)(req, rem);
     struct cvz_w_block blk;
     cvz_w_block_begin(&blk, CVZ_R_SLEEP, CVZ_FN_nanosleep, 0, 0, ts_ns(req));
     int ret = REAL(nanosleep)(req, rem);
@@ -25,8 +24,7 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 
 int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct timespec *rem)
 {
-    if (!cvz_w_on())
-        return REAL(clock_nanosleep)(clk, flags, req, rem);
+    if (!cvz_w_on()) return REAL(clock_nanosleep)(clk, flags, req, rem);
     uint64_t ns = ts_ns(req);
     if (flags & TIMER_ABSTIME) {
         struct timespec now;
@@ -42,8 +40,7 @@ int clock_nanosleep(clockid_t clk, int flags, const struct timespec *req, struct
 
 int usleep(useconds_t usec)
 {
-    if (!cvz_w_on())
-        return REAL(usleep)(usec);
+    if (!cvz_w_on()) return REAL(usleep)(usec);
     struct cvz_w_block blk;
     cvz_w_block_begin(&blk, CVZ_R_SLEEP, CVZ_FN_usleep, 0, 0, (uint64_t)usec * 1000u);
     int ret = REAL(usleep)(usec);
@@ -53,8 +50,7 @@ int usleep(useconds_t usec)
 
 unsigned int sleep(unsigned int seconds)
 {
-    if (!cvz_w_on())
-        return REAL(sleep)(seconds);
+    if (!cvz_w_on()) return REAL(sleep)(seconds);
     struct cvz_w_block blk;
     cvz_w_block_begin(&blk, CVZ_R_SLEEP, CVZ_FN_sleep, 0, 0, (uint64_t)seconds * 1000000000ull);
     unsigned int ret = REAL(sleep)(seconds);

@@ -19,40 +19,35 @@
 
 pid_t wait(int *status)
 {
-    if (!cvz_w_on())
-        return REAL(wait)(status);
+    if (!cvz_w_on()) return REAL(wait)(status);
     int local = 0, *st = status ? status : &local;
     CVZ_WAIT(wait, -1, REAL(wait)(st), *st);
 }
 
 pid_t waitpid(pid_t pid, int *status, int options)
 {
-    if (!cvz_w_on())
-        return REAL(waitpid)(pid, status, options);
+    if (!cvz_w_on()) return REAL(waitpid)(pid, status, options);
     int local = 0, *st = status ? status : &local;
     CVZ_WAIT(waitpid, pid, REAL(waitpid)(pid, st, options), *st);
 }
 
 pid_t wait3(int *status, int options, struct rusage *ru)
 {
-    if (!cvz_w_on())
-        return REAL(wait3)(status, options, ru);
+    if (!cvz_w_on()) return REAL(wait3)(status, options, ru);
     int local = 0, *st = status ? status : &local;
     CVZ_WAIT(wait3, -1, REAL(wait3)(st, options, ru), *st);
 }
 
 pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
-    if (!cvz_w_on())
-        return REAL(wait4)(pid, status, options, ru);
+    if (!cvz_w_on()) return REAL(wait4)(pid, status, options, ru);
     int local = 0, *st = status ? status : &local;
     CVZ_WAIT(wait4, pid, REAL(wait4)(pid, st, options, ru), *st);
 }
 
 int waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 {
-    if (!cvz_w_on())
-        return REAL(waitid)(idtype, id, info, options);
+    if (!cvz_w_on()) return REAL(waitid)(idtype, id, info, options);
     int64_t target = idtype == P_PID ? (int64_t)id : idtype == P_PGID ? -(int64_t)id : -1;
     struct cvz_w_block blk;
     cvz_w_block_begin(&blk, CVZ_R_CHILD, CVZ_FN_waitid, (uint64_t)target, 0, 0);

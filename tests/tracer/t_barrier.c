@@ -16,8 +16,7 @@ int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 4;
     rounds = argc > 2 ? atoi(argv[2]) : 3;
-    if (n > 64)
-        return 2;
+    if (n > 64) return 2;
     pthread_barrier_init(&meet, NULL, (unsigned)n);
     pthread_t th[64];
     for (int i = 0; i < n; i++)

@@ -16,8 +16,7 @@ static int main_sleeps(void)
     char path[64], buf[256];
     snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)main_tid);
     FILE *f = fopen(path, "r");
-    if (!f)
-        return 1;
+    if (!f) return 1;
     int n = (int)fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n > 0 ? n : 0] = '\0';

@@ -27,8 +27,7 @@ int main(int argc, char **argv)
         pthread_t th[50];
         int k = n - i < 50 ? n - i : 50;
         for (int j = 0; j < k; j++)
-            if (pthread_create(&th[j], NULL, worker, NULL) != 0)
-                return 1;
+            if (pthread_create(&th[j], NULL, worker, NULL) != 0) return 1;
         for (int j = 0; j < k; j++)
             pthread_join(th[j], NULL);
     }

@@ -15,8 +15,7 @@ static void *writer(void *arg)
 {
     for (int i = 0; i < nmsg; i++) {
         char c = (char)('a' + i % 26);
-        if (write(fds[1], &c, 1) != 1)
-            return NULL;
+        if (write(fds[1], &c, 1) != 1) return NULL;
         usleep(2000);
     }
     close(fds[1]);
@@ -26,8 +25,7 @@ static void *writer(void *arg)
 int main(int argc, char **argv)
 {
     nmsg = argc > 1 ? atoi(argv[1]) : 5;
-    if (pipe(fds) != 0)
-        return 1;
+    if (pipe(fds) != 0) return 1;
     pthread_t th;
     pthread_create(&th, NULL, writer, NULL);
     char c[4];
@@ -38,8 +36,7 @@ int main(int argc, char **argv)
     close(fds[0]);
     int fd = open("/proc/self/exe", rdonly);
     char buf[64];
-    if (fd < 0 || read(fd, buf, one * sizeof buf) <= 0)
-        return 1;
+    if (fd < 0 || read(fd, buf, one * sizeof buf) <= 0) return 1;
     close(fd);
     return got == nmsg ? 0 : 1;
 }

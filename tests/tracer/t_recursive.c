@@ -12,8 +12,7 @@ int main(void)
     pthread_mutex_init(&rec_lock, &attr);
     pthread_mutex_lock(&rec_lock);
     pthread_mutex_lock(&rec_lock);
-    if (pthread_mutex_trylock(&rec_lock) != 0)
-        return 1;
+    if (pthread_mutex_trylock(&rec_lock) != 0) return 1;
     usleep(1000);
     pthread_mutex_unlock(&rec_lock);
     pthread_mutex_unlock(&rec_lock);

@@ -29,8 +29,7 @@ int main(int argc, char **argv)
 {
     int cap = argc > 1 ? atoi(argv[1]) : 3, n = argc > 2 ? atoi(argv[2]) : 10;
     rounds = argc > 3 ? atoi(argv[3]) : 5;
-    if (n > 64)
-        return 2;
+    if (n > 64) return 2;
     sem_init(&slots, 0, (unsigned)cap);
     pthread_t th[64];
     for (int i = 0; i < n; i++)

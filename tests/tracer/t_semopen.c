@@ -11,8 +11,7 @@ int main(void)
     char name[64];
     snprintf(name, sizeof name, "/cvz-test-%d", (int)getpid());
     sem_t *s = sem_open(name, O_CREAT | O_EXCL, 0600, 0);
-    if (s == SEM_FAILED)
-        return 1;
+    if (s == SEM_FAILED) return 1;
     pid_t pid = fork();
     if (pid == 0) {
         sem_post(s);

@@ -25,8 +25,7 @@ static void *signaller(void *arg)
 {
     while (!atomic_load(&interrupted)) {
         usleep(20000);
-        if (!atomic_load(&interrupted))
-            pthread_kill(main_thread, SIGALRM);
+        if (!atomic_load(&interrupted)) pthread_kill(main_thread, SIGALRM);
     }
     sem_post(&ready);
     return arg;
@@ -46,8 +45,7 @@ int main(void)
     int r = sem_wait(&ready);
     int err = errno;
     atomic_store(&interrupted, 1);
-    if (r != -1 || err != EINTR)
-        return 1;
+    if (r != -1 || err != EINTR) return 1;
     while (sem_wait(&ready) != 0) /* a late signal may interrupt this one too */
         ;
     return pthread_join(th, NULL);

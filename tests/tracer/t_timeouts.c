@@ -28,10 +28,8 @@ static void *contender(void *arg)
 {
     int *bad = arg;
     struct timespec t = in_ms(20);
-    if (pthread_mutex_trylock(&held_lock) != EBUSY)
-        (*bad)++;
-    if (pthread_mutex_timedlock(&held_lock, &t) != ETIMEDOUT)
-        (*bad)++;
+    if (pthread_mutex_trylock(&held_lock) != EBUSY) (*bad)++;
+    if (pthread_mutex_timedlock(&held_lock, &t) != ETIMEDOUT) (*bad)++;
     return NULL;
 }
 
@@ -56,13 +54,11 @@ int main(void)
 
     sem_init(&empty_sem, 0, 0);
     struct timespec t = in_ms(20);
-    if (sem_timedwait(&empty_sem, &t) != -1 || errno != ETIMEDOUT)
-        bad++;
+    if (sem_timedwait(&empty_sem, &t) != -1 || errno != ETIMEDOUT) bad++;
 
     pthread_mutex_lock(&held_lock);
     t = in_ms(20);
-    if (pthread_cond_timedwait(&never, &held_lock, &t) != ETIMEDOUT)
-        bad++;
+    if (pthread_cond_timedwait(&never, &held_lock, &t) != ETIMEDOUT) bad++;
     pthread_mutex_unlock(&held_lock);
 
     pthread_spin_init(&spin_lock, PTHREAD_PROCESS_PRIVATE);
