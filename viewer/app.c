@@ -11,7 +11,10 @@
 
 #include "viewer.h"
 
-static void *xcalloc(size_t n, size_t size) { return calloc(n ? n : 1, size); }
+static void *xcalloc(size_t n, size_t size)
+{
+    return calloc(n ? n : 1, size);
+}
 
 bool app_init(struct app *app, struct cvz_trace *trace, int width, int height, float dpi)
 {
@@ -54,7 +57,8 @@ bool app_init(struct app *app, struct cvz_trace *trace, int width, int height, f
         const struct cvz_object *o = &trace->objects[i];
         for (size_t k = 0; k < o->nholds; k++) {
             const struct cvz_hold *h = &o->holds[k];
-            cvz_ns end = h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? trace->t_max : h->t_acq);
+            cvz_ns end =
+                h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? trace->t_max : h->t_acq);
             if (end - h->t_req > app->obj_max_hold[i]) app->obj_max_hold[i] = end - h->t_req;
         }
         app->obj_rows[i] = (uint8_t)object_rows(trace, (int32_t)i);
@@ -277,7 +281,8 @@ static void range_draw(struct app *app)
     int tx = (a + b) / 2 - w / 2;
     if (tx < v->x0) tx = v->x0;
     if (tx + w > v->x1) tx = v->x1 - w;
-    ren_rect(tx - ren_px(4), v->y0 + ren_px(2), w + ren_px(8), fh + ren_px(2), (rgba){0, 114, 178, 255});
+    ren_rect(tx - ren_px(4), v->y0 + ren_px(2), w + ren_px(8), fh + ren_px(2),
+             (rgba){0, 114, 178, 255});
     ren_text(FONT_BOLD, tx, v->y0 + ren_px(3), text, (rgba){255, 255, 255, 255});
 }
 
@@ -294,7 +299,6 @@ void app_draw(struct app *app)
     panels_draw_top(app);
     panels_draw_bottom(app);
     panels_draw_overlays(app);
-    ren_frame_end();
     app->frames++;
     app->dirty = false;
 }
@@ -342,7 +346,8 @@ void app_dump_layout(const struct app *app, FILE *out)
     }
     for (size_t i = 0; i < tr->nthreads; i++) {
         rgba c = thread_color((int32_t)i);
-        fprintf(out, "color thread %zu tid %d rgb %d %d %d\n", i, tr->threads[i].tid, c.r, c.g, c.b);
+        fprintf(out, "color thread %zu tid %d rgb %d %d %d\n", i, tr->threads[i].tid, c.r, c.g,
+                c.b);
     }
     for (int s = CVZ_ST_RUNNING; s < CVZ_ST__COUNT; s++)
         for (int r = 0; r < (s == CVZ_ST_BLOCKED ? CVZ_R__COUNT : 1); r++) {
@@ -359,7 +364,8 @@ void app_dump_layout(const struct app *app, FILE *out)
     fputc('\n', out);
     fprintf(out, "selection lane %d thread %d object %d span %td\n", app->sel_lane, app->sel_thread,
             app->sel_obj, app->sel_span);
-    fprintf(out, "range %d %lld %lld\n", app->has_range, (long long)app->range0, (long long)app->range1);
+    fprintf(out, "range %d %lld %lld\n", app->has_range, (long long)app->range0,
+            (long long)app->range1);
     fprintf(out, "search ");
     print_quoted(out, app->search);
     fprintf(out, " hits %d\n", app->search_nhits);

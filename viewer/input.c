@@ -14,7 +14,7 @@
 
 #include "viewer.h"
 
-#define ZOOM_STEP 0.7
+#define ZOOM_STEP  0.7
 #define WHEEL_ZOOM 0.8
 
 /* ==== actions ============================================================================== */
@@ -121,11 +121,20 @@ static void hide_selected(struct app *app)
     if (app->sel_lane < 0) return;
     const struct lane *l = &app->lanes[app->sel_lane];
     switch (l->kind) {
-    case LANE_THREAD: app->thread_hidden[l->index] = true; break;
-    case LANE_LOCK: app->object_hidden[l->index] = true; break;
-    case LANE_CPU: app->cpu_hidden[l->index] = true; break;
-    case LANE_PROFILE: app->show_profile = false; break;
-    default: return;
+    case LANE_THREAD:
+        app->thread_hidden[l->index] = true;
+        break;
+    case LANE_LOCK:
+        app->object_hidden[l->index] = true;
+        break;
+    case LANE_CPU:
+        app->cpu_hidden[l->index] = true;
+        break;
+    case LANE_PROFILE:
+        app->show_profile = false;
+        break;
+    default:
+        return;
     }
     clear_selection(app);
     lanes_build(app);
@@ -200,46 +209,108 @@ static void command_char(struct app *app, char c)
     struct view *v = &app->view;
     const struct cvz_trace *tr = app->trace;
     switch (c) {
-    case 'w': case '+': case '=': view_zoom_at(v, pointer_x_or_center(app), ZOOM_STEP); break;
-    case 's': case '-': case '_': view_zoom_at(v, pointer_x_or_center(app), 1.0 / ZOOM_STEP); break;
-    case 'a': pan_fraction(app, -0.125); break;
-    case 'd': pan_fraction(app, 0.125); break;
-    case 'f': fit_selection(app); break;
-    case '0': view_fit(v, v->lim0, v->lim1); break;
-    case 'r': app->relative_axis = !app->relative_axis; break;
-    case 'c': toggle_collapse_selected(app); break;
-    case 'h': hide_selected(app); break;
-    case 'H': show_all(app); break;
-    case 'l': app->all_locks = !app->all_locks; lanes_build(app); break;
-    case 'k': app->show_cpus = !app->show_cpus; lanes_build(app); break;
-    case 'g': app->show_profile = !app->show_profile; lanes_build(app); break;
-    case 'e': app->wakes_all = !app->wakes_all; break;
+    case 'w':
+    case '+':
+    case '=':
+        view_zoom_at(v, pointer_x_or_center(app), ZOOM_STEP);
+        break;
+    case 's':
+    case '-':
+    case '_':
+        view_zoom_at(v, pointer_x_or_center(app), 1.0 / ZOOM_STEP);
+        break;
+    case 'a':
+        pan_fraction(app, -0.125);
+        break;
+    case 'd':
+        pan_fraction(app, 0.125);
+        break;
+    case 'f':
+        fit_selection(app);
+        break;
+    case '0':
+        view_fit(v, v->lim0, v->lim1);
+        break;
+    case 'r':
+        app->relative_axis = !app->relative_axis;
+        break;
+    case 'c':
+        toggle_collapse_selected(app);
+        break;
+    case 'h':
+        hide_selected(app);
+        break;
+    case 'H':
+        show_all(app);
+        break;
+    case 'l':
+        app->all_locks = !app->all_locks;
+        lanes_build(app);
+        break;
+    case 'k':
+        app->show_cpus = !app->show_cpus;
+        lanes_build(app);
+        break;
+    case 'g':
+        app->show_profile = !app->show_profile;
+        lanes_build(app);
+        break;
+    case 'e':
+        app->wakes_all = !app->wakes_all;
+        break;
     case '/':
         app->searching = true;
         app->search[0] = '\0';
         search_update(app);
         break;
-    case 'n': search_next(app, 1); break;
-    case 'N': search_next(app, -1); break;
+    case 'n':
+        search_next(app, 1);
+        break;
+    case 'N':
+        search_next(app, -1);
+        break;
     case 'F':
         app->filter_by_search = !app->filter_by_search && app->search[0];
         lanes_build(app);
         break;
-    case 't': app->stats = !app->stats; break;
-    case ' ': replay_play_pause(app); break;
-    case '.': case '>': replay_step(app, 1); break;
-    case ',': case '<': replay_step(app, -1); break;
-    case ']': replay_speed(app, 2.0); break;
-    case '[': replay_speed(app, 0.5); break;
+    case 't':
+        app->stats = !app->stats;
+        break;
+    case ' ':
+        replay_play_pause(app);
+        break;
+    case '.':
+    case '>':
+        replay_step(app, 1);
+        break;
+    case ',':
+    case '<':
+        replay_step(app, -1);
+        break;
+    case ']':
+        replay_speed(app, 2.0);
+        break;
+    case '[':
+        replay_speed(app, 0.5);
+        break;
     case 'j':
         if (!app->replay) replay_toggle(app);
         replay_jump(app, view_x_to_t(v, pointer_x_or_center(app)));
         break;
-    case 'x': if (app->replay) replay_toggle(app); break;
-    case 'p': app_set_presentation(app, !app->presentation); break;
-    case '?': app->help = !app->help; break;
-    case 'q': app->quit = true; break;
-    default: return;
+    case 'x':
+        if (app->replay) replay_toggle(app);
+        break;
+    case 'p':
+        app_set_presentation(app, !app->presentation);
+        break;
+    case '?':
+        app->help = !app->help;
+        break;
+    case 'q':
+        app->quit = true;
+        break;
+    default:
+        return;
     }
     (void)tr;
     app->dirty = true;
@@ -280,8 +351,12 @@ static void key_down(struct app *app, const SDL_KeyboardEvent *k)
         return;
     }
     switch (sym) {
-    case SDLK_LEFT: pan_fraction(app, -0.125); break;
-    case SDLK_RIGHT: pan_fraction(app, 0.125); break;
+    case SDLK_LEFT:
+        pan_fraction(app, -0.125);
+        break;
+    case SDLK_RIGHT:
+        pan_fraction(app, 0.125);
+        break;
     case SDLK_UP:
         if (ctrl || alt)
             move_selected(app, -1);
@@ -294,19 +369,25 @@ static void key_down(struct app *app, const SDL_KeyboardEvent *k)
         else
             scroll_lanes(app, ren_px(22));
         break;
-    case SDLK_PAGEUP: scroll_lanes(app, -(v->y1 - v->y0) * 9 / 10); break;
-    case SDLK_PAGEDOWN: scroll_lanes(app, (v->y1 - v->y0) * 9 / 10); break;
+    case SDLK_PAGEUP:
+        scroll_lanes(app, -(v->y1 - v->y0) * 9 / 10);
+        break;
+    case SDLK_PAGEDOWN:
+        scroll_lanes(app, (v->y1 - v->y0) * 9 / 10);
+        break;
     case SDLK_HOME:
         if (app->replay && shift)
             replay_jump(app, v->lim0);
         else
-            view_set(v, v->lim0 - (v->t1 - v->t0) / 40, v->lim0 - (v->t1 - v->t0) / 40 + (v->t1 - v->t0));
+            view_set(v, v->lim0 - (v->t1 - v->t0) / 40,
+                     v->lim0 - (v->t1 - v->t0) / 40 + (v->t1 - v->t0));
         break;
     case SDLK_END:
         if (app->replay && shift)
             replay_jump(app, v->lim1);
         else
-            view_set(v, v->lim1 + (v->t1 - v->t0) / 40 - (v->t1 - v->t0), v->lim1 + (v->t1 - v->t0) / 40);
+            view_set(v, v->lim1 + (v->t1 - v->t0) / 40 - (v->t1 - v->t0),
+                     v->lim1 + (v->t1 - v->t0) / 40);
         break;
     case SDLK_ESCAPE:
         if (app->help)
@@ -318,10 +399,17 @@ static void key_down(struct app *app, const SDL_KeyboardEvent *k)
         else if (app->replay)
             replay_toggle(app);
         break;
-    case SDLK_F1: app->help = !app->help; break;
-    case SDLK_KP_PLUS: command_char(app, '+'); break;
-    case SDLK_KP_MINUS: command_char(app, '-'); break;
-    default: return;
+    case SDLK_F1:
+        app->help = !app->help;
+        break;
+    case SDLK_KP_PLUS:
+        command_char(app, '+');
+        break;
+    case SDLK_KP_MINUS:
+        command_char(app, '-');
+        break;
+    default:
+        return;
     }
     app->dirty = true;
 }
@@ -421,17 +509,32 @@ static void wheel(struct app *app, const SDL_MouseWheelEvent *w)
 void input_event(struct app *app, const SDL_Event *ev)
 {
     switch (ev->type) {
-    case SDL_QUIT: app->quit = true; break;
-    case SDL_KEYDOWN: key_down(app, &ev->key); return;
-    case SDL_TEXTINPUT: text_input(app, ev->text.text); break;
-    case SDL_MOUSEMOTION: pointer_motion(app, ev->motion.x, ev->motion.y); break;
-    case SDL_MOUSEBUTTONDOWN: button_down(app, &ev->button); break;
-    case SDL_MOUSEBUTTONUP: button_up(app, &ev->button); break;
-    case SDL_MOUSEWHEEL: wheel(app, &ev->wheel); break;
+    case SDL_QUIT:
+        app->quit = true;
+        break;
+    case SDL_KEYDOWN:
+        key_down(app, &ev->key);
+        return;
+    case SDL_TEXTINPUT:
+        text_input(app, ev->text.text);
+        break;
+    case SDL_MOUSEMOTION:
+        pointer_motion(app, ev->motion.x, ev->motion.y);
+        break;
+    case SDL_MOUSEBUTTONDOWN:
+        button_down(app, &ev->button);
+        break;
+    case SDL_MOUSEBUTTONUP:
+        button_up(app, &ev->button);
+        break;
+    case SDL_MOUSEWHEEL:
+        wheel(app, &ev->wheel);
+        break;
     case SDL_WINDOWEVENT:
         if (ev->window.event == SDL_WINDOWEVENT_LEAVE) app->mouse_in = false;
         break;
-    default: return;
+    default:
+        return;
     }
     app->dirty = true;
 }

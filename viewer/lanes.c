@@ -107,12 +107,24 @@ static rgba thread_color_compute(int32_t thread)
     double c = v * s, x = c * (1 - fabs(fmod(h, 2.0) - 1)), m = v - c;
     double r = 0, g = 0, b = 0;
     switch ((int)h) {
-    case 0: r = c, g = x; break;
-    case 1: r = x, g = c; break;
-    case 2: g = c, b = x; break;
-    case 3: g = x, b = c; break;
-    case 4: r = x, b = c; break;
-    default: r = c, b = x; break;
+    case 0:
+        r = c, g = x;
+        break;
+    case 1:
+        r = x, g = c;
+        break;
+    case 2:
+        g = c, b = x;
+        break;
+    case 3:
+        g = x, b = c;
+        break;
+    case 4:
+        r = x, b = c;
+        break;
+    default:
+        r = c, b = x;
+        break;
     }
     return (rgba){(uint8_t)((r + m) * 255), (uint8_t)((g + m) * 255), (uint8_t)((b + m) * 255),
                   255};
@@ -155,8 +167,8 @@ size_t track_lower(const struct track *tr, size_t from, cvz_ns t)
 }
 
 #define COL_EXACT_SPANS 12
-#define KEY_ACCENT 0x80000000u
-#define COL_SAMPLES 6
+#define KEY_ACCENT      0x80000000u
+#define COL_SAMPLES     6
 
 struct run_state {
     track_paint_fn paint;
@@ -246,7 +258,7 @@ static uint32_t column_dominant(const struct track *tr, size_t i, cvz_ns ta, cvz
  * time buckets (one sequential pass); columns wider than a few buckets are then summarised from
  * the buckets, which are few, small and contiguous in memory. */
 
-#define SUMMARY_BUCKETS 65536
+#define SUMMARY_BUCKETS   65536
 #define SUMMARY_MIN_ITEMS 20000
 
 struct small_tally {
@@ -311,7 +323,8 @@ bool track_summary_build(const struct track *tr, struct track_summary *s)
             if (bi < 0) bi = 0;
             if (bi >= s->nb) bi = s->nb - 1;
             if (bi != cb) { /* the bucket is complete */
-                s->keys[cb] = tally_dominant(&t, s->bucket_ns - covered, tr->accent_lo, tr->accent_hi);
+                s->keys[cb] =
+                    tally_dominant(&t, s->bucket_ns - covered, tr->accent_lo, tr->accent_hi);
                 t.n = 0;
                 covered = 0;
                 cb = bi;
@@ -376,8 +389,8 @@ void track_columns(const struct track *tr, const struct view *v, track_paint_fn 
     size_t i = 0;
     int x = v->x0;
     const double nspp = view_ns_per_px(v), t0 = (double)v->t0;
-#define COL_T(px) ((cvz_ns)(t0 + ((px) - v->x0) * nspp))
-#define COL_X(t) (v->x0 + ((double)(t) - t0) / nspp)
+#define COL_T(px) ((cvz_ns)(t0 + ((px)-v->x0) * nspp))
+#define COL_X(t)  (v->x0 + ((double)(t)-t0) / nspp)
     while (x < v->x1) {
         cvz_ns ta = COL_T(x), tb = COL_T(x + 1);
         if (tb <= ta) tb = ta + 1;
@@ -433,9 +446,14 @@ static void cpu_get(const void *ctx, size_t i, cvz_ns *t0, cvz_ns *t1, uint32_t 
 static struct track thread_track(const struct cvz_thread *th)
 {
     /* accent: RUNNING keys (1 + state * 16 + reason) */
-    return (struct track){th->spans ? th->nspans : 0, th, thread_get, th->spans,
-                          sizeof(struct cvz_span), 1u + CVZ_ST_RUNNING * 16u,
-                          1u + CVZ_ST_RUNNING * 16u + 15u, NULL};
+    return (struct track){th->spans ? th->nspans : 0,
+                          th,
+                          thread_get,
+                          th->spans,
+                          sizeof(struct cvz_span),
+                          1u + CVZ_ST_RUNNING * 16u,
+                          1u + CVZ_ST_RUNNING * 16u + 15u,
+                          NULL};
 }
 
 /* The same, with the thread's summary for zoomed-out views (built on first use). */
@@ -454,7 +472,7 @@ static struct track thread_track_app(struct app *app, int32_t ti)
 static struct track cpu_track(const struct cvz_cpu *cpu)
 {
     return (struct track){cpu->runs ? cpu->nruns : 0, cpu, cpu_get, cpu->runs,
-                          sizeof(struct cvz_cpu_run), 1, 0, NULL};
+                          sizeof(struct cvz_cpu_run), 1,   0,       NULL};
 }
 
 /* ==== lane classes ========================================================================= */
@@ -473,7 +491,10 @@ struct paint_ctx {
     int nhatch;
 };
 
-static int lane_pad(const struct lane *lane) { return lane->h >= 16 ? 2 : 1; }
+static int lane_pad(const struct lane *lane)
+{
+    return lane->h >= 16 ? 2 : 1;
+}
 
 /* ---- group header ---- */
 
@@ -500,8 +521,8 @@ static void header_draw(struct app *app, const struct lane *lane, int y)
     ren_rect(app->view.x0, y, app->view.x1 - app->view.x0, lane->h, COL_HEADER_BG);
 }
 
-static bool header_hover(const struct app *app, const struct lane *lane, cvz_ns t, int x,
-                         char *buf, size_t len)
+static bool header_hover(const struct app *app, const struct lane *lane, cvz_ns t, int x, char *buf,
+                         size_t len)
 {
     return false;
 }
@@ -646,8 +667,8 @@ static void profile_draw(struct app *app, const struct lane *lane, int y)
             ren_line(x, yl, x + 4, yl, COL_TEXT);
         char lbl[32];
         snprintf(lbl, sizeof(lbl), "%d CPUs", app->trace->ncpu);
-        ren_text(FONT_SMALL, v->x1 - ren_text_width(FONT_SMALL, lbl) - 4, yl - ren_font_height(FONT_SMALL),
-                 lbl, COL_TEXT);
+        ren_text(FONT_SMALL, v->x1 - ren_text_width(FONT_SMALL, lbl) - 4,
+                 yl - ren_font_height(FONT_SMALL), lbl, COL_TEXT);
     }
 }
 
@@ -813,8 +834,9 @@ static bool proc_hover(const struct app *app, const struct lane *lane, cvz_ns t,
         snprintf(status, sizeof(status), "exit status %d", p->exit_status);
     else
         snprintf(status, sizeof(status), "exit status unknown");
-    snprintf(buf, len, "process %d (parent %d)\n%s\nfrom %s to %s, %s\n%zu threads (click: collapse)",
-             p->pid, p->ppid, p->cmdline ? p->cmdline : "", a, b, status, p->nthreads);
+    snprintf(buf, len,
+             "process %d (parent %d)\n%s\nfrom %s to %s, %s\n%zu threads (click: collapse)", p->pid,
+             p->ppid, p->cmdline ? p->cmdline : "", a, b, status, p->nthreads);
     return true;
 }
 
@@ -930,15 +952,16 @@ int32_t object_holder_at(const struct cvz_trace *tr, int32_t obj, cvz_ns t, int 
     int32_t holder = -1;
     for (size_t k = lo, n = 0; k-- > 0 && n < 20000; n++) {
         const struct cvz_hold *h = &o->holds[k];
-        cvz_ns rel = h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? tr->t_max + 1 : h->t_acq);
+        cvz_ns rel =
+            h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? tr->t_max + 1 : h->t_acq);
         if (h->result == CVZ_ACQ_OK && h->t_acq <= t && t < rel && holder < 0) holder = h->thread;
         if (h->t_req <= t && t < h->t_acq && nwaiters) (*nwaiters)++;
     }
     return holder;
 }
 
-static bool thread_hover(const struct app *app, const struct lane *lane, cvz_ns t, int x,
-                         char *buf, size_t len)
+static bool thread_hover(const struct app *app, const struct lane *lane, cvz_ns t, int x, char *buf,
+                         size_t len)
 {
     const struct cvz_trace *tr = app->trace;
     const struct cvz_thread *th = &tr->threads[lane->index];
@@ -1026,8 +1049,8 @@ static bool thread_hover(const struct app *app, const struct lane *lane, cvz_ns 
         }
     }
     if (bm) {
-        static const char *const mk[CVZ_MARK__COUNT] = {"thread created", "thread exit", "fork",
-                                                         "exec", "process exit", "mark", "region"};
+        static const char *const mk[CVZ_MARK__COUNT] = {
+            "thread created", "thread exit", "fork", "exec", "process exit", "mark", "region"};
         char mt[32];
         fmt_time(app, bm->t0, mt, sizeof(mt));
         ADD("\nmarker: %s%s%s at %s", bm->kind < CVZ_MARK__COUNT ? mk[bm->kind] : "?",
@@ -1089,7 +1112,7 @@ static size_t holds_lower(const struct cvz_object *o, cvz_ns t)
 }
 
 #define LOCK_SUBROWS 4
-#define REGION_ROW 14 /* logical pixels per region row under a thread's state bar */
+#define REGION_ROW   14 /* logical pixels per region row under a thread's state bar */
 
 /* The first row free at `start` (the last one when all are taken), which then ends at `end`. */
 static int subrow(cvz_ns *ends, cvz_ns start, cvz_ns end)
@@ -1209,7 +1232,8 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
                 k = e - k < 8 ? e : holds_gallop(o, e, tb);
             }
             if (key == run_key && x < v->x1) continue;
-            if (run_key & 1) ren_batch_rect(run_x, hold_y, x - run_x, hold_h, (rgba){90, 90, 110, 255});
+            if (run_key & 1)
+                ren_batch_rect(run_x, hold_y, x - run_x, hold_h, (rgba){90, 90, 110, 255});
             if (run_key & 2) ren_batch_rect(run_x, wait_y, x - run_x, wait_h, c);
             run_x = x;
             run_key = key;
@@ -1371,13 +1395,13 @@ static bool lock_hover(const struct app *app, const struct lane *lane, cvz_ns t,
     if (hi - lo > 20000) lo = hi - 20000;
     for (size_t k = lo; k < hi; k++) {
         const struct cvz_hold *h = &o->holds[k];
-        cvz_ns rel = h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? tr->t_max + 1 : h->t_acq);
+        cvz_ns rel =
+            h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? tr->t_max + 1 : h->t_acq);
         if (h->result == CVZ_ACQ_OK && h->t_acq <= t + slack && t < rel) {
             char d[32];
             fmt_dur(rel - h->t_acq, d, sizeof(d));
             ADD("%s %s for %s%s\n", h->mode == 'r' ? "read-held by" : "held by",
-                thread_name(tr, h->thread, n1, sizeof(n1)), d,
-                h->depth > 1 ? " (recursive)" : "");
+                thread_name(tr, h->thread, n1, sizeof(n1)), d, h->depth > 1 ? " (recursive)" : "");
             nhold++;
         }
         if (h->t_acq >= 0 && h->t_acq <= t) count = h->count;
@@ -1471,7 +1495,8 @@ static bool lane_wanted(const struct app *app, const struct lane *probe)
 {
     char label[512], num[32] = "";
     lane_label(app, probe, label, sizeof(label));
-    if (probe->kind == LANE_THREAD) snprintf(num, sizeof(num), "%d", app->trace->threads[probe->index].tid);
+    if (probe->kind == LANE_THREAD)
+        snprintf(num, sizeof(num), "%d", app->trace->threads[probe->index].tid);
     if (app->lane_patterns && app->lane_patterns[0]) {
         bool any = false;
         for (char **p = app->lane_patterns; *p && !any; p++)
@@ -1486,7 +1511,8 @@ static bool lane_wanted(const struct app *app, const struct lane *probe)
 
 static bool filtering(const struct app *app)
 {
-    return (app->lane_patterns && app->lane_patterns[0]) || (app->filter_by_search && app->search[0]);
+    return (app->lane_patterns && app->lane_patterns[0]) ||
+           (app->filter_by_search && app->search[0]);
 }
 
 void lanes_build(struct app *app)
@@ -1706,7 +1732,8 @@ static void marks_draw(struct app *app)
             uint32_t hsh = 2166136261u;
             for (const char *c = m->text ? m->text : ""; *c; c++)
                 hsh = (hsh ^ (unsigned char)*c) * 16777619u;
-            rgba rc = rgba_mix(thread_color((int32_t)(hsh % 97)), (rgba){255, 255, 255, 255}, 0.35f);
+            rgba rc =
+                rgba_mix(thread_color((int32_t)(hsh % 97)), (rgba){255, 255, 255, 255}, 0.35f);
             ren_rect(xa, ry, xb - xa + 1, rh, rc);
             if (m->text && xb - xa > ren_px(24))
                 ren_text_fit(FONT_SMALL, xa + 2, ry + (rh - fh) / 2, xb - xa - 4, m->text, ink);
@@ -1756,7 +1783,7 @@ static void marks_draw(struct app *app)
 /* ==== wake arrows ========================================================================== */
 
 #define WAKE_MAX_ARROWS 300
-#define WAKE_MAX_SCAN 200000
+#define WAKE_MAX_SCAN   200000
 
 void wakes_draw(struct app *app)
 {
@@ -1788,8 +1815,8 @@ void wakes_draw(struct app *app)
             break;
         }
         if (!app->wakes_all) {
-            bool mine = (app->sel_thread >= 0 && (w->from_thread == app->sel_thread ||
-                                                  w->to_thread == app->sel_thread)) ||
+            bool mine = (app->sel_thread >= 0 &&
+                         (w->from_thread == app->sel_thread || w->to_thread == app->sel_thread)) ||
                         (app->sel_obj >= 0 && w->obj == app->sel_obj);
             if (!mine) continue;
         }
@@ -1844,7 +1871,8 @@ void lanes_draw(struct app *app)
         /* label part */
         bool selected = (int)i == app->sel_lane;
         bool hit = app->search[0] && search_matches_lane(app, lane);
-        rgba bg = lane->kind == LANE_HEADER || lane->kind == LANE_PROC ? COL_HEADER_BG : COL_LABEL_BG;
+        rgba bg =
+            lane->kind == LANE_HEADER || lane->kind == LANE_PROC ? COL_HEADER_BG : COL_LABEL_BG;
         if (hit) bg = (rgba){255, 240, 170, 255};
         if (selected) bg = (rgba){190, 215, 245, 255};
         ren_rect(0, y, label_w, lane->h, bg);
@@ -1852,7 +1880,8 @@ void lanes_draw(struct app *app)
         char label[512];
         lane_label(app, lane, label, sizeof(label));
         int x = ren_px(6) + lane->indent * ren_px(10);
-        enum font_id font = lane->kind == LANE_HEADER || lane->kind == LANE_PROC ? FONT_BOLD : FONT_UI;
+        enum font_id font =
+            lane->kind == LANE_HEADER || lane->kind == LANE_PROC ? FONT_BOLD : FONT_UI;
         if (lane->kind == LANE_THREAD) { /* the thread's colour in CPU and lock lanes */
             int sw = ren_px(8);
             ren_rect(x, y + (lane->h - sw) / 2, sw, sw, thread_color(lane->index));

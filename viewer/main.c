@@ -79,15 +79,24 @@ static int parse_args(int argc, char **argv, struct options *o)
             usage(stdout);
             exit(0);
         }
-        if (strcmp(a, "--png") == 0) str_opt = &o->png;
-        else if (strcmp(a, "--caption") == 0) str_opt = &o->caption;
-        else if (strcmp(a, "--events") == 0) str_opt = &o->events;
-        else if (strcmp(a, "--dump-layout") == 0) str_opt = &o->dump;
-        else if (strcmp(a, "--from") == 0) str_opt = &o->from;
-        else if (strcmp(a, "--to") == 0) str_opt = &o->to;
-        else if (strcmp(a, "--at") == 0) str_opt = &o->at;
-        else if (strcmp(a, "--lanes") == 0) str_opt = &o->lanes;
-        else if (strcmp(a, "--wakes") == 0) str_opt = &o->wakes;
+        if (strcmp(a, "--png") == 0)
+            str_opt = &o->png;
+        else if (strcmp(a, "--caption") == 0)
+            str_opt = &o->caption;
+        else if (strcmp(a, "--events") == 0)
+            str_opt = &o->events;
+        else if (strcmp(a, "--dump-layout") == 0)
+            str_opt = &o->dump;
+        else if (strcmp(a, "--from") == 0)
+            str_opt = &o->from;
+        else if (strcmp(a, "--to") == 0)
+            str_opt = &o->to;
+        else if (strcmp(a, "--at") == 0)
+            str_opt = &o->at;
+        else if (strcmp(a, "--lanes") == 0)
+            str_opt = &o->lanes;
+        else if (strcmp(a, "--wakes") == 0)
+            str_opt = &o->wakes;
         if (str_opt) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "conviz-view: %s needs a value (see --help)\n", a);
@@ -239,8 +248,10 @@ static bool dump_layout(struct app *app, const char *path)
         return false;
     }
     app_dump_layout(app, f);
-    if (f != stdout) fclose(f);
-    else fflush(stdout);
+    if (f != stdout)
+        fclose(f);
+    else
+        fflush(stdout);
     return true;
 }
 
@@ -323,15 +334,16 @@ static int run_window(struct cvz_trace *trace, const struct options *o)
     }
     char title[512];
     snprintf(title, sizeof(title), "conviz-view - %s", o->trace);
-    SDL_Window *win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-                                       o->width, o->height,
-                                       SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+    SDL_Window *win =
+        SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o->width, o->height,
+                         SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
     if (!win) {
         fprintf(stderr, "conviz-view: cannot create a window: %s\n", SDL_GetError());
         SDL_Quit();
         return 1;
     }
-    SDL_Renderer *r = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    SDL_Renderer *r =
+        SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
     if (!r) r = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
     if (!r) {
         fprintf(stderr, "conviz-view: cannot create a renderer: %s\n", SDL_GetError());

@@ -14,7 +14,10 @@
 #include "cvz_stats.h"
 #include "viewer.h"
 
-static int line_h(enum font_id f) { return ren_font_height(f) + ren_px(2); }
+static int line_h(enum font_id f)
+{
+    return ren_font_height(f) + ren_px(2);
+}
 
 /* ==== time axis ============================================================================ */
 
@@ -192,11 +195,16 @@ struct legend_item {
 };
 
 static const struct legend_item legend[] = {
-    {"running", CVZ_ST_RUNNING, 0},         {"ready (wants a CPU)", CVZ_ST_READY, 0},
-    {"lock", CVZ_ST_BLOCKED, CVZ_R_LOCK},   {"condvar", CVZ_ST_BLOCKED, CVZ_R_CONDVAR},
-    {"semaphore", CVZ_ST_BLOCKED, CVZ_R_SEM}, {"barrier", CVZ_ST_BLOCKED, CVZ_R_BARRIER},
-    {"join", CVZ_ST_BLOCKED, CVZ_R_JOIN},   {"sleep", CVZ_ST_BLOCKED, CVZ_R_SLEEP},
-    {"IO", CVZ_ST_BLOCKED, CVZ_R_IO},       {"child", CVZ_ST_BLOCKED, CVZ_R_CHILD},
+    {"running", CVZ_ST_RUNNING, 0},
+    {"ready (wants a CPU)", CVZ_ST_READY, 0},
+    {"lock", CVZ_ST_BLOCKED, CVZ_R_LOCK},
+    {"condvar", CVZ_ST_BLOCKED, CVZ_R_CONDVAR},
+    {"semaphore", CVZ_ST_BLOCKED, CVZ_R_SEM},
+    {"barrier", CVZ_ST_BLOCKED, CVZ_R_BARRIER},
+    {"join", CVZ_ST_BLOCKED, CVZ_R_JOIN},
+    {"sleep", CVZ_ST_BLOCKED, CVZ_R_SLEEP},
+    {"IO", CVZ_ST_BLOCKED, CVZ_R_IO},
+    {"child", CVZ_ST_BLOCKED, CVZ_R_CHILD},
     {"blocked, other", CVZ_ST_BLOCKED, CVZ_R_OTHER},
 };
 #define NLEGEND (sizeof(legend) / sizeof(legend[0]))
@@ -243,7 +251,9 @@ static void legend_draw(struct app *app, int y)
         ren_rect(x, sy, sw, sw, c);
         enum pattern pat = state_pattern(legend[i].state, legend[i].reason);
         int lum = (c.r * 299 + c.g * 587 + c.b * 114) / 1000;
-        if (pat) ren_hatch(x, sy, sw, sw, pat, lum > 140 ? (rgba){0, 0, 0, 120} : (rgba){255, 255, 255, 150});
+        if (pat)
+            ren_hatch(x, sy, sw, sw, pat,
+                      lum > 140 ? (rgba){0, 0, 0, 120} : (rgba){255, 255, 255, 150});
         ren_rect_outline(x, sy, sw, sw, (rgba){90, 90, 90, 255});
         ren_text(FONT_SMALL, x + sw + ren_px(4), yy, legend[i].text, COL_TEXT);
         x += w;
@@ -269,8 +279,8 @@ static int search_height(const struct app *app)
 
 int panels_bottom_height(const struct app *app)
 {
-    return details_height(app) + search_height(app) + legend_lines(app) * (line_h(FONT_SMALL) + ren_px(4)) +
-           ren_px(4);
+    return details_height(app) + search_height(app) +
+           legend_lines(app) * (line_h(FONT_SMALL) + ren_px(4)) + ren_px(4);
 }
 
 /* Writes text with '\n' as separate lines, at most max_lines; returns lines drawn. */
@@ -356,8 +366,9 @@ static void details_draw(struct app *app, int y)
             char bd[32];
             fmt_dur(busy, bd, sizeof(bd));
             cvz_ns wall = tr->t_max - tr->t_min;
-            snprintf(body, sizeof(body), "%zu runs of traced threads, busy %s (%.0f%% of the trace)",
-                     c->nruns, bd, wall > 0 ? 100.0 * busy / wall : 0);
+            snprintf(body, sizeof(body),
+                     "%zu runs of traced threads, busy %s (%.0f%% of the trace)", c->nruns, bd,
+                     wall > 0 ? 100.0 * busy / wall : 0);
         } else {
             char tip[1024];
             lane_classes[LANE_PROC]->hover(app, lane, v->t0, v->x0, tip, sizeof(tip));
@@ -375,7 +386,8 @@ static void search_bar_draw(struct app *app, int y)
     ren_rect(0, y, v->width, h, (rgba){255, 250, 220, 255});
     ren_line(0, y, v->width, y, (rgba){160, 160, 160, 255});
     char text[512];
-    snprintf(text, sizeof(text), "/ %s_     %d match%s   Enter/n: next   N: previous   F: %s lanes   Esc: close",
+    snprintf(text, sizeof(text),
+             "/ %s_     %d match%s   Enter/n: next   N: previous   F: %s lanes   Esc: close",
              app->search, app->search_nhits, app->search_nhits == 1 ? "" : "es",
              app->filter_by_search ? "unfilter" : "filter");
     ren_text_fit(FONT_UI, ren_px(10), y + ren_px(4), v->width - ren_px(20), text, COL_TEXT);
@@ -532,7 +544,8 @@ bool tooltip_text(const struct app *app, int x, int y, char *buf, size_t len)
 {
     const struct view *v = &app->view;
     char b[8];
-    if (banner_text(app, b, sizeof(b)) && y < panels_top_height(app) && y >= panels_top_height(app) - ren_font_height(FONT_UI) - ren_px(8)) {
+    if (banner_text(app, b, sizeof(b)) && y < panels_top_height(app) &&
+        y >= panels_top_height(app) - ren_font_height(FONT_UI) - ren_px(8)) {
         const struct cvz_trace *tr = app->trace;
         size_t off = 0;
         for (size_t i = 0; i < tr->ndiags && i < 12 && off < len; i++) {
@@ -622,7 +635,8 @@ static void stats_draw(struct app *app)
         size_t rows = 5;
         for (size_t i = 0; i < st->nthreads; i++)
             rows += st->threads[i].time_in[CVZ_ST_RUNNING] + st->threads[i].time_in[CVZ_ST_READY] +
-                        st->threads[i].time_in[CVZ_ST_BLOCKED] > 0;
+                        st->threads[i].time_in[CVZ_ST_BLOCKED] >
+                    0;
         for (size_t i = 0; i < st->nobjects; i++)
             rows += st->objects[i].attempts > 0;
         rows += st->ndeadlocks > 0;
@@ -647,7 +661,8 @@ static void stats_draw(struct app *app)
     ren_text_fit(FONT_BOLD, x, y, bw - 2 * pad, line, COL_TEXT);
     y += lh + ren_px(4);
     size_t off = 0;
-    off += (size_t)snprintf(line, sizeof(line), "parallelism: average %.2f, max %d running threads;  CPU use:",
+    off += (size_t)snprintf(line, sizeof(line),
+                            "parallelism: average %.2f, max %d running threads;  CPU use:",
                             s->avg_parallelism, s->max_parallelism);
     for (int c = 0; c < s->ncpu && s->cpu_busy && off < sizeof(line) - 16; c++)
         off += (size_t)snprintf(line + off, sizeof(line) - off, " cpu%d %.0f%%", c,
@@ -659,7 +674,8 @@ static void stats_draw(struct app *app)
     int name_w = ren_px(170), bar_w = (bw - 2 * pad - name_w) / 2;
     ren_text(FONT_BOLD, x, y, "thread", COL_TEXT);
     ren_text(FONT_BOLD, x + name_w, y, "time in each state", COL_TEXT);
-    ren_text(FONT_BOLD, x + name_w + bar_w + ren_px(10), y, "running / ready / blocked (top reason)", COL_TEXT);
+    ren_text(FONT_BOLD, x + name_w + bar_w + ren_px(10), y,
+             "running / ready / blocked (top reason)", COL_TEXT);
     y += lh;
     size_t shown = 0;
     size_t max_threads = (size_t)((ymax - y) / lh) / 2;
@@ -667,7 +683,8 @@ static void stats_draw(struct app *app)
     for (size_t i = 0; i < st->nthreads && y + lh < ymax; i++) {
         const struct cvz_thread_stats *ts = &st->threads[i];
         if (ts->thread < 0 || (size_t)ts->thread >= tr->nthreads) continue;
-        cvz_ns tot = ts->time_in[CVZ_ST_RUNNING] + ts->time_in[CVZ_ST_READY] + ts->time_in[CVZ_ST_BLOCKED];
+        cvz_ns tot =
+            ts->time_in[CVZ_ST_RUNNING] + ts->time_in[CVZ_ST_READY] + ts->time_in[CVZ_ST_BLOCKED];
         if (tot <= 0) continue;
         if (shown >= max_threads) {
             ren_text(FONT_UI, x, y, "...", COL_DIM);
@@ -698,13 +715,14 @@ static void stats_draw(struct app *app)
         fmt_dur(ts->time_in[CVZ_ST_READY], r2, sizeof(r2));
         fmt_dur(ts->time_in[CVZ_ST_BLOCKED], r3, sizeof(r3));
         snprintf(line, sizeof(line), "%.0f%% %s / %.0f%% %s / %.0f%% %s%s%s%s",
-                 100.0 * ts->time_in[CVZ_ST_RUNNING] / tot, r1, 100.0 * ts->time_in[CVZ_ST_READY] / tot,
-                 r2, 100.0 * ts->time_in[CVZ_ST_BLOCKED] / tot, r3,
+                 100.0 * ts->time_in[CVZ_ST_RUNNING] / tot, r1,
+                 100.0 * ts->time_in[CVZ_ST_READY] / tot, r2,
+                 100.0 * ts->time_in[CVZ_ST_BLOCKED] / tot, r3,
                  ts->time_in[CVZ_ST_BLOCKED] > 0 ? " (" : "",
                  ts->time_in[CVZ_ST_BLOCKED] > 0 ? cvz_reason_names[top_r] : "",
                  ts->time_in[CVZ_ST_BLOCKED] > 0 ? ")" : "");
-        ren_text_fit(FONT_UI, bxp + bar_w + ren_px(10), y, bw - 2 * pad - name_w - bar_w - ren_px(10),
-                     line, COL_TEXT);
+        ren_text_fit(FONT_UI, bxp + bar_w + ren_px(10), y,
+                     bw - 2 * pad - name_w - bar_w - ren_px(10), line, COL_TEXT);
         y += lh;
         shown++;
     }
@@ -712,8 +730,8 @@ static void stats_draw(struct app *app)
     if (y + 2 * lh >= ymax) return;
     /* objects, most waited-on first */
     int cols[8] = {0, 200, 290, 400, 510, 620, 730, 840};
-    const char *heads[8] = {"object", "acquired", "contended", "wait total", "wait max",
-                            "wait avg", "hold total", "hold max"};
+    const char *heads[8] = {"object",   "acquired", "contended",  "wait total",
+                            "wait max", "wait avg", "hold total", "hold max"};
     for (int c = 0; c < 8; c++)
         if (x + ren_px((float)cols[c]) < bx + bw - pad)
             ren_text(FONT_BOLD, x + ren_px((float)cols[c]), y, heads[c], COL_TEXT);

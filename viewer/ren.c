@@ -15,9 +15,9 @@
 
 #include "viewer.h"
 
-#define FONT_DIR "/usr/share/fonts/truetype/dejavu/"
+#define FONT_DIR         "/usr/share/fonts/truetype/dejavu/"
 #define TEXT_CACHE_SLOTS 2048
-#define TEXT_CACHE_MAX 1400 /* entries before the cache is emptied */
+#define TEXT_CACHE_MAX   1400 /* entries before the cache is emptied */
 
 struct text_entry {
     uint64_t hash;
@@ -49,8 +49,8 @@ static const struct {
     const char *file;
     float size; /* logical points */
 } font_specs[FONT__COUNT] = {
-    [FONT_UI] = {"DejaVuSans.ttf", 12},       [FONT_BOLD] = {"DejaVuSans-Bold.ttf", 12},
-    [FONT_MONO] = {"DejaVuSansMono.ttf", 12}, [FONT_SMALL] = {"DejaVuSans.ttf", 10},
+    [FONT_UI] = {"DejaVuSans.ttf", 12},           [FONT_BOLD] = {"DejaVuSans-Bold.ttf", 12},
+    [FONT_MONO] = {"DejaVuSansMono.ttf", 12},     [FONT_SMALL] = {"DejaVuSans.ttf", 10},
     [FONT_CAPTION] = {"DejaVuSans-Bold.ttf", 18},
 };
 
@@ -142,7 +142,10 @@ void ren_free(void)
     ren.r = NULL;
 }
 
-float ren_scale(void) { return ren.scale; }
+float ren_scale(void)
+{
+    return ren.scale;
+}
 
 int ren_px(float logical)
 {
@@ -297,18 +300,25 @@ static bool hatch_pixel(enum pattern pat, int x, int y, int step)
 {
     int mx = ((x % step) + step) % step, my = ((y % step) + step) % step;
     switch (pat) {
-    case PAT_DIAG: return (x + y) % step == 0;
-    case PAT_BACKDIAG: return ((x - y) % step + step) % step == 0;
-    case PAT_CROSS: return (x + y) % step == 0 || ((x - y) % step + step) % step == 0;
-    case PAT_HORIZ: return my == step / 2;
-    case PAT_VERT: return mx == 0;
-    case PAT_GRID: return my == step / 2 || mx == 0;
+    case PAT_DIAG:
+        return (x + y) % step == 0;
+    case PAT_BACKDIAG:
+        return ((x - y) % step + step) % step == 0;
+    case PAT_CROSS:
+        return (x + y) % step == 0 || ((x - y) % step + step) % step == 0;
+    case PAT_HORIZ:
+        return my == step / 2;
+    case PAT_VERT:
+        return mx == 0;
+    case PAT_GRID:
+        return my == step / 2 || mx == 0;
     case PAT_DOTS: {
         int d = step > 6 ? 2 : 1, row = (y / step) % 2;
         int ox = ((x + row * step / 2) % step + step) % step;
         return my >= step / 2 && my < step / 2 + d && ox < d;
     }
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -325,7 +335,8 @@ static SDL_Texture *hatch_tile(enum pattern pat, rgba c, int *size)
     int n = step * 8; /* a multiple of every pattern's period (dots: 2 steps) */
     SDL_Surface *sf = SDL_CreateRGBSurfaceWithFormat(0, n, n, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!sf) return NULL;
-    uint32_t on = SDL_MapRGBA(sf->format, c.r, c.g, c.b, c.a), off = SDL_MapRGBA(sf->format, 0, 0, 0, 0);
+    uint32_t on = SDL_MapRGBA(sf->format, c.r, c.g, c.b, c.a),
+             off = SDL_MapRGBA(sf->format, 0, 0, 0, 0);
     for (int y = 0; y < n; y++) {
         uint32_t *row = (uint32_t *)((uint8_t *)sf->pixels + (size_t)y * sf->pitch);
         for (int x = 0; x < n; x++)
@@ -370,7 +381,10 @@ void ren_clip(int x, int y, int w, int h)
     SDL_RenderSetClipRect(ren.r, &rc);
 }
 
-void ren_unclip(void) { SDL_RenderSetClipRect(ren.r, NULL); }
+void ren_unclip(void)
+{
+    SDL_RenderSetClipRect(ren.r, NULL);
+}
 
 /* ==== text ================================================================================= */
 
@@ -460,7 +474,8 @@ int ren_text_width(enum font_id font, const char *text)
     uint64_t h = text_hash(font, (rgba){0, 0, 0, 0}, text);
     size_t slot = h % WIDTH_SLOTS;
     for (int probe = 0; probe < 64 && widths[slot].text; probe++) {
-        if (widths[slot].hash == h && widths[slot].font == font && strcmp(widths[slot].text, text) == 0)
+        if (widths[slot].hash == h && widths[slot].font == font &&
+            strcmp(widths[slot].text, text) == 0)
             return widths[slot].w;
         slot = (slot + 1) % WIDTH_SLOTS;
     }
@@ -480,7 +495,10 @@ int ren_text_width(enum font_id font, const char *text)
     return w;
 }
 
-int ren_font_height(enum font_id font) { return ren.fonts[font] ? TTF_FontHeight(ren.fonts[font]) : 12; }
+int ren_font_height(enum font_id font)
+{
+    return ren.fonts[font] ? TTF_FontHeight(ren.fonts[font]) : 12;
+}
 
 /* Cut on UTF-8 character boundaries so that no half character reaches SDL_ttf. */
 int ren_text_fit(enum font_id font, int x, int y, int max_w, const char *text, rgba c)
@@ -505,5 +523,3 @@ int ren_text_fit(enum font_id font, int x, int y, int max_w, const char *text, r
     }
     return 0;
 }
-
-void ren_frame_end(void) {}

@@ -12,7 +12,7 @@
 #include "viewer.h"
 
 #define MIN_RANGE_NS 100
-#define ABS_LIMIT ((cvz_ns)1 << 62)
+#define ABS_LIMIT    ((cvz_ns)1 << 62)
 
 double view_ns_per_px(const struct view *v)
 {

@@ -31,13 +31,13 @@ enum font_id { FONT_UI = 0, FONT_BOLD, FONT_MONO, FONT_SMALL, FONT_CAPTION, FONT
 /* Hatching patterns, so that blocked reasons differ by pattern as well as by colour. */
 enum pattern {
     PAT_NONE = 0,
-    PAT_DIAG,      /* / lines */
-    PAT_BACKDIAG,  /* \ lines */
-    PAT_CROSS,     /* x */
-    PAT_HORIZ,     /* - lines */
-    PAT_VERT,      /* | lines */
-    PAT_DOTS,      /* dots */
-    PAT_GRID,      /* + */
+    PAT_DIAG,     /* / lines */
+    PAT_BACKDIAG, /* \ lines */
+    PAT_CROSS,    /* x */
+    PAT_HORIZ,    /* - lines */
+    PAT_VERT,     /* | lines */
+    PAT_DOTS,     /* dots */
+    PAT_GRID,     /* + */
     PAT__COUNT
 };
 
@@ -64,7 +64,6 @@ int ren_font_height(enum font_id font);
 int ren_text_fit(enum font_id font, int x, int y, int max_w, const char *text, rgba c);
 void ren_clip(int x, int y, int w, int h);
 void ren_unclip(void);
-void ren_frame_end(void); /* text cache bookkeeping */
 rgba rgba_mix(rgba a, rgba b, float t);
 
 /* ---- palette (lanes.c) ------------------------------------------------------------------- */
@@ -89,7 +88,7 @@ struct view {
 double view_t_to_x(const struct view *v, cvz_ns t);
 cvz_ns view_x_to_t(const struct view *v, double x);
 double view_ns_per_px(const struct view *v);
-void view_set(struct view *v, cvz_ns t0, cvz_ns t1); /* clamps to sane limits */
+void view_set(struct view *v, cvz_ns t0, cvz_ns t1);        /* clamps to sane limits */
 void view_zoom_at(struct view *v, double x, double factor); /* factor < 1 zooms in */
 void view_pan_px(struct view *v, double dx);
 void view_fit(struct view *v, cvz_ns a, cvz_ns b); /* with a small margin */
@@ -158,7 +157,7 @@ size_t track_lower(const struct track *track, size_t from, cvz_ns t); /* first i
 
 void lanes_build(struct app *app); /* (re)computes app->lanes from the trace and the toggles */
 int lane_find(const struct app *app, int kind, int32_t index); /* lane index or -1 */
-int lane_at_y(const struct app *app, int y);                    /* lane under a pixel or -1 */
+int lane_at_y(const struct app *app, int y);                   /* lane under a pixel or -1 */
 int lane_screen_y(const struct app *app, const struct lane *lane);
 void lanes_draw(struct app *app);
 void lanes_free(void); /* per-frame caches of lanes.c */
@@ -176,8 +175,8 @@ enum sel_kind { SEL_NONE = 0, SEL_SPAN, SEL_LANE, SEL_MARK };
 struct app {
     struct cvz_trace *trace;
     struct view view;
-    float scale;  /* output pixels per logical pixel (high-DPI x presentation) */
-    float dpi;    /* high-DPI factor alone */
+    float scale; /* output pixels per logical pixel (high-DPI x presentation) */
+    float dpi;   /* high-DPI factor alone */
     bool presentation;
     const char *caption_arg;
 
@@ -228,23 +227,23 @@ struct app {
     /* replay */
     bool replay, playing;
     cvz_ns cursor;
-    double speed;  /* trace ns per wall second */
+    double speed; /* trace ns per wall second */
     uint64_t last_tick_ms;
 
     /* per-frame caches */
-    int wake_hidden; /* wake arrows not drawn in the last frame (merged or over the limit) */
-    cvz_ns max_region; /* longest user region (marks), to find regions overlapping the view */
+    int wake_hidden;      /* wake arrows not drawn in the last frame (merged or over the limit) */
+    cvz_ns max_region;    /* longest user region (marks), to find regions overlapping the view */
     cvz_ns *obj_max_hold; /* per object: longest request->release, to find visible holds */
     uint8_t *obj_rows;    /* per object: holder + waiter rows its lane needs */
     struct track_summary *thread_summ, *cpu_summ; /* built on first use */
-    uint8_t *mark_depth;  /* per mark: nesting depth of a region in its thread (0..3) */
+    uint8_t *mark_depth; /* per mark: nesting depth of a region in its thread (0..3) */
     /* waits that never got the object (a deadlock, a program killed while waiting): the
      * model has no hold for them, the thread's last span is BLOCKED on the object */
     struct open_wait {
         int32_t thread;
         cvz_ns t0, t1;
-    } *open_waits;       /* grouped by object */
-    size_t *open_first;  /* per object + 1: open_waits[open_first[o] .. open_first[o + 1]) */
+    } * open_waits;       /* grouped by object */
+    size_t *open_first;   /* per object + 1: open_waits[open_first[o] .. open_first[o + 1]) */
     uint8_t *thread_rows; /* per thread: region rows under its state bar (0..4) */
 
     bool dirty, quit;
@@ -309,7 +308,7 @@ SDL_Surface *export_surface(int w, int h, SDL_Renderer **renderer);
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-void fmt_dur(cvz_ns ns, char *buf, size_t len);  /* "12.3 ms" */
+void fmt_dur(cvz_ns ns, char *buf, size_t len);                        /* "12.3 ms" */
 void fmt_time(const struct app *app, cvz_ns t, char *buf, size_t len); /* since trace start */
 
 #endif

@@ -21,11 +21,12 @@
 
 #define MAX_FRAMES 1000
 static int FRAMES = 15; /* $BENCH_FRAMES overrides, e.g. for profiling */
-#define WIDTH 1600
+#define WIDTH  1600
 #define HEIGHT 900
 
 enum { Z_OUT = 0, Z_MID, Z_IN, Z__COUNT };
-static const char *const zoom_names[Z__COUNT] = {"zoomed out (all)", "mid (1/1000)", "zoomed in (20 us)"};
+static const char *const zoom_names[Z__COUNT] = {"zoomed out (all)", "mid (1/1000)",
+                                                 "zoomed in (20 us)"};
 
 struct result {
     bool ok;
@@ -163,7 +164,8 @@ int main(int argc, char **argv)
         for (int i = 0; i < ns; i++) {
             snprintf(paths[n], sizeof(paths[n]), "%s/cvz_bench_%llu.json", dir, sizes[i]);
             snprintf(names[n], sizeof(names[n]), "%lluM events", sizes[i] / 1000000ull);
-            if (sizes[i] < 1000000ull) snprintf(names[n], sizeof(names[n]), "%llu events", sizes[i]);
+            if (sizes[i] < 1000000ull)
+                snprintf(names[n], sizeof(names[n]), "%llu events", sizes[i]);
             if (!ensure_trace(paths[n], sizes[i])) return 1;
             n++;
         }

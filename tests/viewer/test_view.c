@@ -84,8 +84,10 @@ static bool read_layout(const char *path, struct layout *l)
             continue;
         }
         if (sscanf(line, "banner %d", &l->banner) == 1) continue;
-        if (sscanf(line, "selection lane %d thread %d", &l->sel_lane, &l->sel_thread) == 2) continue;
-        if (sscanf(line, "range %d %lld %lld", &l->has_range, &l->range0, &l->range1) == 3) continue;
+        if (sscanf(line, "selection lane %d thread %d", &l->sel_lane, &l->sel_thread) == 2)
+            continue;
+        if (sscanf(line, "range %d %lld %lld", &l->has_range, &l->range0, &l->range1) == 3)
+            continue;
         if (strncmp(line, "search ", 7) == 0) {
             char *h = strstr(line, " hits ");
             if (h) l->search_hits = atoi(h + 6);
@@ -118,9 +120,15 @@ static bool thread_rgb(const struct layout *l, int tid, int rgb[3])
 }
 
 /* x of an absolute time in ns */
-static int x_of(const struct layout *l, long long t) { return l->x0 + (int)((t - l->t0) / l->nspp); }
+static int x_of(const struct layout *l, long long t)
+{
+    return l->x0 + (int)((t - l->t0) / l->nspp);
+}
 /* absolute time at pixel x */
-static double t_of(const struct layout *l, double x) { return l->t0 + (x - l->x0) * l->nspp; }
+static double t_of(const struct layout *l, double x)
+{
+    return l->t0 + (x - l->x0) * l->nspp;
+}
 
 /* ==== running the viewer =================================================================== */
 
@@ -207,7 +215,7 @@ static const int RUNNING_RGB[3] = {0, 158, 115}, READY_RGB[3] = {230, 159, 0},
                  LOCK_RGB[3] = {213, 94, 0}, BANNER_RGB[3] = {255, 226, 140};
 
 static char basic[1024];
-#define US(t) ((long long)((t) * 1000.0)) /* the trace's "ts" (us) -> ns */
+#define US(t) ((long long)((t)*1000.0)) /* the trace's "ts" (us) -> ns */
 
 /* ==== cases ================================================================================ */
 
@@ -230,7 +238,8 @@ static void case_states(void)
     int xr = x_of(&l, US(1008));
     CHECK(box_has(png, xr, y1, 2, 1, READY_RGB, 2), "tid 101 at 8us is not READY coloured");
     /* the span after the wake: worker-2 runs again at 70 us */
-    CHECK(box_has(png, x_of(&l, US(1075)), y2, 3, 1, RUNNING_RGB, 2), "tid 102 at 75us not RUNNING");
+    CHECK(box_has(png, x_of(&l, US(1075)), y2, 3, 1, RUNNING_RGB, 2),
+          "tid 102 at 75us not RUNNING");
     SDL_FreeSurface(png);
 }
 
@@ -305,11 +314,13 @@ static void case_truncated(void)
     CHECK(l.banner == 1, "no warning banner for a truncated trace");
     int p[3];
     pixel(png, l.width - 4, 4, p);
-    CHECK(near_rgb(p, BANNER_RGB, 2), "the banner colour is not at the top (%d %d %d)", p[0], p[1], p[2]);
+    CHECK(near_rgb(p, BANNER_RGB, 2), "the banner colour is not at the top (%d %d %d)", p[0], p[1],
+          p[2]);
     const struct lane_info *w2 = find_lane(&l, "thread", 102);
     CHECK(w2 != NULL, "worker-2 lost");
-    if (w2) CHECK(box_has(png, x_of(&l, US(1020)), w2->y1 - 5, 3, 1, RUNNING_RGB, 2),
-                  "worker-2's first run is not drawn");
+    if (w2)
+        CHECK(box_has(png, x_of(&l, US(1020)), w2->y1 - 5, 3, 1, RUNNING_RGB, 2),
+              "worker-2's first run is not drawn");
     SDL_FreeSurface(png);
     /* the clean trace has no banner */
     struct layout c;
@@ -349,7 +360,8 @@ static void case_drag(void)
     CHECK(b.t1 - b.t0 == a.t1 - a.t0, "drag changed the zoom");
     /* a, d and the arrows pan too */
     struct layout c;
-    CHECK(render(basic, "c", "--events 'wheel 700 200 4; key d; key Right'", &c, NULL) == 0, "render");
+    CHECK(render(basic, "c", "--events 'wheel 700 200 4; key d; key Right'", &c, NULL) == 0,
+          "render");
     CHECK(c.t0 > a.t0, "d / Right do not pan right");
 }
 
@@ -358,7 +370,8 @@ static void case_fit(void)
 {
     struct layout a, b, c;
     CHECK(render(basic, "a", "", &a, NULL) == 0, "render");
-    CHECK(render(basic, "b", "--events 'wheel 500 200 6; drag 700 200 300 200; key 0'", &b, NULL) == 0,
+    CHECK(render(basic, "b", "--events 'wheel 500 200 6; drag 700 200 300 200; key 0'", &b, NULL) ==
+              0,
           "render");
     CHECK(b.t0 == a.t0 && b.t1 == a.t1, "0 does not fit all: %lld..%lld vs %lld..%lld", b.t0, b.t1,
           a.t0, a.t1);
@@ -379,17 +392,21 @@ static void case_fit(void)
 static void case_search(void)
 {
     struct layout a, b, c;
-    CHECK(render(basic, "a", "--events 'key /; text worker-2; key Return'", &a, NULL) == 0, "render");
+    CHECK(render(basic, "a", "--events 'key /; text worker-2; key Return'", &a, NULL) == 0,
+          "render");
     CHECK(a.search_hits == 1, "worker-2 found %d times", a.search_hits);
     const struct lane_info *w2 = find_lane(&a, "thread", 102);
-    CHECK(w2 && a.sel_lane >= 0 && a.sel_thread == 2, "search did not select worker-2 (lane %d thread %d)",
-          a.sel_lane, a.sel_thread);
-    CHECK(render(basic, "b", "--events 'key /; text counter; key Return'", &b, NULL) == 0, "render");
+    CHECK(w2 && a.sel_lane >= 0 && a.sel_thread == 2,
+          "search did not select worker-2 (lane %d thread %d)", a.sel_lane, a.sel_thread);
+    CHECK(render(basic, "b", "--events 'key /; text counter; key Return'", &b, NULL) == 0,
+          "render");
     CHECK(b.search_hits == 1 && b.sel_lane >= 0, "the lock object is not found");
     /* a marker's text, and filtering lanes by the search */
-    CHECK(render(basic, "c", "--events 'key /; text critical; key Return; key Escape'", &c, NULL) == 0,
+    CHECK(render(basic, "c", "--events 'key /; text critical; key Return; key Escape'", &c, NULL) ==
+              0,
           "render");
-    CHECK(c.search_hits == 1 && c.sel_thread == 1, "the user mark is not found (thread %d)", c.sel_thread);
+    CHECK(c.search_hits == 1 && c.sel_thread == 1, "the user mark is not found (thread %d)",
+          c.sel_thread);
     struct layout d;
     CHECK(render(basic, "d", "--lanes worker-1", &d, NULL) == 0, "render");
     CHECK(find_lane(&d, "thread", 101) && !find_lane(&d, "thread", 102), "--lanes does not filter");
@@ -429,7 +446,8 @@ static void case_replay(void)
     CHECK(render(basic, "b", "--at 45us --events 'key .'", &b, NULL) == 0, "render");
     CHECK(b.cursor > a.cursor && b.cursor <= a.t_min + US(60), "step did not go to the next event");
     struct layout c;
-    CHECK(render(basic, "c", "--at 45us --events 'key ]; key space; tick 500'", &c, NULL) == 0, "render");
+    CHECK(render(basic, "c", "--at 45us --events 'key ]; key space; tick 500'", &c, NULL) == 0,
+          "render");
     CHECK(c.cursor > a.cursor, "playing did not move the cursor");
 }
 
@@ -439,7 +457,8 @@ static void case_keys(void)
     struct layout a;
     const char *all =
         "--events 'move 700 150; key ?; key ?; key t; key p; key l; key k; key g; key e; key r; "
-        "key w; key s; key a; key d; key Up; key Down; key PageDown; key PageUp; key Home; key End; "
+        "key w; key s; key a; key d; key Up; key Down; key PageDown; key PageUp; key Home; key "
+        "End; "
         "click 700 150; key c; key c; key h; key H; key ctrl+Down; key ctrl+Up; key f; key 0; "
         "key j; key space; tick 100; key space; key ,; key .; key [; key ]; key x; key /; text zz; "
         "key Backspace; key Escape; key n; key N; key F; key F; key p; key Escape; key t; "
@@ -447,7 +466,8 @@ static void case_keys(void)
     CHECK(render(basic, "a", all, &a, NULL) == 0, "render after every key failed");
     CHECK(a.width == 900 && a.height == 500, "resize not applied");
     struct layout b;
-    CHECK(render(basic, "b", "--presentation --stats --keys --caption 'Lesson 1: a lock'", &b, NULL) == 0,
+    CHECK(render(basic, "b", "--presentation --stats --keys --caption 'Lesson 1: a lock'", &b,
+                 NULL) == 0,
           "presentation + stats + help failed");
 }
 
@@ -460,12 +480,14 @@ static void case_bad_input(void)
     CHECK(rc == 1, "a missing file must fail with 1 (got %d)", rc);
     rc = run("grep -q 'cannot open' %s/missing.err", tmp_dir);
     CHECK(rc == 0, "no 'cannot open' message for a missing file");
-    const char *contents[] = {"", "not json at all\n", "[\n{\"ph\":\"X\",\"name\":\"RUNNING\",\"pid\":1,"
-                              "\"tid\":1,\"ts\":-5,\"dur\":-3},\n{\"ph\":\"i\",\"ts\":1e18}\n",
-                              "[\n{\"ph\":\"X\",\"name\":\"RUNNING\",\"cat\":\"cvz.sched\",\"pid\":1,"
-                              "\"tid\":2,\"ts\":10,\"dur\":5,\"args\":{\"cpu\":99999,\"out\":\"zz\"}},\n"
-                              "{\"name\":\"lock.release\",\"cat\":\"cvz\",\"ph\":\"i\",\"pid\":1,"
-                              "\"tid\":2,\"ts\":3,\"args\":{\"obj\":\"0x1\"}},\n"};
+    const char *contents[] = {
+        "", "not json at all\n",
+        "[\n{\"ph\":\"X\",\"name\":\"RUNNING\",\"pid\":1,"
+        "\"tid\":1,\"ts\":-5,\"dur\":-3},\n{\"ph\":\"i\",\"ts\":1e18}\n",
+        "[\n{\"ph\":\"X\",\"name\":\"RUNNING\",\"cat\":\"cvz.sched\",\"pid\":1,"
+        "\"tid\":2,\"ts\":10,\"dur\":5,\"args\":{\"cpu\":99999,\"out\":\"zz\"}},\n"
+        "{\"name\":\"lock.release\",\"cat\":\"cvz\",\"ph\":\"i\",\"pid\":1,"
+        "\"tid\":2,\"ts\":3,\"args\":{\"obj\":\"0x1\"}},\n"};
     for (size_t i = 0; i < sizeof(contents) / sizeof(contents[0]); i++) {
         snprintf(path, sizeof(path), "%s/bad%zu.json", tmp_dir, i);
         FILE *f = fopen(path, "w");
@@ -573,11 +595,14 @@ int main(int argc, char **argv)
         const char *name;
         void (*fn)(void);
     } cases[] = {
-        {"states", case_states}, {"cpu", case_cpu},         {"wake", case_wake},
-        {"truncated", case_truncated}, {"wheel", case_wheel}, {"drag", case_drag},
-        {"fit", case_fit},       {"search", case_search},   {"measure", case_measure},
-        {"replay", case_replay}, {"keys", case_keys},       {"bad_input", case_bad_input},
-        {"foreign", case_foreign},  {"deadlock", case_deadlock}, {"window", case_window},
+        {"states", case_states},   {"cpu", case_cpu},
+        {"wake", case_wake},       {"truncated", case_truncated},
+        {"wheel", case_wheel},     {"drag", case_drag},
+        {"fit", case_fit},         {"search", case_search},
+        {"measure", case_measure}, {"replay", case_replay},
+        {"keys", case_keys},       {"bad_input", case_bad_input},
+        {"foreign", case_foreign}, {"deadlock", case_deadlock},
+        {"window", case_window},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (strcmp(cases[i].name, case_name) == 0) {
