@@ -409,6 +409,21 @@ def case_clock(c):
     check(worst <= 2000, f"a lock.acquire is {worst:.0f} ns outside its CLOCK_MONOTONIC bracket")
 
 
+def case_exec_fail(c):
+    """A failed exec is recorded and tracing simply continues in the same image."""
+    p, path = c.record([c.o.prog, "exec_fail"])
+    check(p.returncode == 0, f"status {p.returncode}")
+    ev = load(path)
+    check_invariants(ev)
+    check(len(named(ev, "process.exec")) == 1, "process.exec")
+    check(len(named(ev, "process.start")) == 1, "a failed exec starts no new image")
+    ex = named(ev, "process.exit")
+    check(len(ex) == 1 and ex[0]["args"]["how"] == "exit", f"process.exit {ex}")
+    if named(ev, "lock.acquire"):
+        check(len(named(ev, "lock.acquire")) == 6, "the 6 locks after the failed exec")
+    check(" 1 processes" in summary_line(p), summary_line(p))
+
+
 def case_fd_numbers(c):
     """The tracer's own fds (trace, eventfd, perf) stay out of the program's way."""
     plain = subprocess.run([c.o.prog, "fd"], env=c.env, stdout=subprocess.PIPE).stdout

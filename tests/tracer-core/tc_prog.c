@@ -7,6 +7,7 @@
  *   threads N       N threads created in a loop, each locks once; joined at the end
  *   loop            prints its pid, then locks and sleeps 1 ms forever (to be SIGKILLed)
  *   sleep           one thread sleeping 30 ms a few times (for the /proc sampler)
+ *   exec_fail       execl of a missing program fails; then locks 3 times and sleeps 50 ms
  *   fd              prints the fd number open() returns (the tracer's fds must not show)
  *   clock N         N times: print CLOCK_MONOTONIC ns before and after a lock+unlock, sleep 10 ms
  *                   (the tracer's timestamps must fall in between)
@@ -122,6 +123,13 @@ int main(int argc, char **argv)
             lock_n(1);
             usleep(1000);
         }
+    }
+    if (strcmp(mode, "exec_fail") == 0) {
+        execl("/nonexistent/program", "program", (char *)NULL);
+        lock_n(3);
+        usleep(50000); /* the collector runs in between: it must not be locked out */
+        lock_n(3);
+        return 0;
     }
     if (strcmp(mode, "fd") == 0) {
         printf("%d\n", open("/dev/null", O_RDONLY));
