@@ -1171,39 +1171,6 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
     }
 }
 
-/* ---- sorting ---------------------------------------------------------------------------- */
-
-/* Stable merge sort of indexes by raw ts; runs already in order cost one comparison. */
-static void msort(uint32_t *idx, uint32_t *tmp, size_t n, const struct cvz_raw_set *set)
-{
-#define TS(i) cvz_raw_at(set, (i))->ts
-    if (n < 2) return;
-    if (n <= 16) {
-        for (size_t i = 1; i < n; i++) {
-            uint32_t v = idx[i];
-            cvz_ns tv = TS(v);
-            size_t j = i;
-            while (j > 0 && TS(idx[j - 1]) > tv) {
-                idx[j] = idx[j - 1];
-                j--;
-            }
-            idx[j] = v;
-        }
-        return;
-    }
-    size_t h = n / 2;
-    msort(idx, tmp, h, set);
-    msort(idx + h, tmp, n - h, set);
-    if (TS(idx[h - 1]) <= TS(idx[h])) return;
-    memcpy(tmp, idx, h * sizeof *idx);
-    size_t i = 0, j = h, k = 0;
-    while (i < h && j < n)
-        idx[k++] = TS(idx[j]) < TS(tmp[i]) ? idx[j++] : tmp[i++];
-    while (i < h)
-        idx[k++] = tmp[i++];
-#undef TS
-}
-
 /* ---- pass 3: spans ---------------------------------------------------------------------- */
 
 struct spans {
@@ -1530,36 +1497,29 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
         r->tid = t >= 0 ? d->thr[t].final : -1;
     }
 
-    /* pass 2 in time order */
-    bool sorted = true;
-    for (size_t i = 1; i < set->nraw && sorted; i++)
-        sorted = cvz_raw_at(set, i - 1)->ts <= cvz_raw_at(set, i)->ts;
-    uint32_t *idx = NULL;
-    if (!sorted && set->nraw < UINT32_MAX) {
-        idx = malloc(set->nraw * sizeof *idx);
-        uint32_t *tmp = malloc((set->nraw / 2 + 1) * sizeof *tmp);
-        if (idx && tmp) {
-            for (size_t i = 0; i < set->nraw; i++)
-                idx[i] = (uint32_t)i;
-            msort(idx, tmp, set->nraw, set);
-        } else {
-            free(idx);
-            idx = NULL;
-            cvz_diag_add(tr, -1, -1, "out of memory sorting events: file order used");
-        }
-        free(tmp);
-    }
+    /* pass 2 in time order: each parser sorted its own events (stable, in its thread); merge
+     * the two sorted sequences here, the first parser's first on equal times (file order) */
     tr->t_min = INT64_MAX;
     tr->t_max = INT64_MIN;
-    for (size_t i = 0; i < set->nraw; i++) {
-        const struct cvz_raw *r = cvz_raw_at(set, idx ? idx[i] : i);
+    size_t n0 = set->nraw0 < set->nraw ? set->nraw0 : set->nraw, n1 = set->nraw - n0;
+    const uint32_t *ord0 = set->order[0], *ord1 = set->order[1];
+    for (size_t i0 = 0, i1 = 0; i0 < n0 || i1 < n1;) {
+        const struct cvz_raw *a = i0 < n0 ? cvz_raw_at(set, ord0 ? ord0[i0] : i0) : NULL;
+        const struct cvz_raw *b = i1 < n1 ? cvz_raw_at(set, n0 + (ord1 ? ord1[i1] : i1)) : NULL;
+        const struct cvz_raw *r;
+        if (a && (!b || a->ts <= b->ts)) {
+            r = a;
+            i0++;
+        } else {
+            r = b;
+            i1++;
+        }
         if (r->tid < 0) continue;
         cvz_ns end = r->kind == CVZ_EV_RUNNING || r->kind == CVZ_EV_FOREIGN ? r->ts + r->a : r->ts;
         if (r->ts < tr->t_min) tr->t_min = r->ts;
         if (end > tr->t_max) tr->t_max = end;
         on_event(d, r);
     }
-    free(idx);
     if (tr->t_min > tr->t_max) tr->t_min = tr->t_max = 0;
     /* the raw events are no longer needed: free them before building spans */
     cvz_raw_release(set);

@@ -66,7 +66,10 @@ struct cvz_raw_set {
      * starts at a fixed index: logical index i is raw[i] below nraw0, raw[i + gap] above. */
     size_t nraw0, gap;
     size_t map_bytes; /* the mapping's size, 0 when `raw` is malloc'ed */
-    bool fixed;       /* capraw is a hard bound (a slice of the mapping) */
+    /* Time order: order[k] lists segment k's events (indexes within the segment) sorted by ts,
+     * stable; NULL when the segment is in order already.  Segment 0 is [0, nraw0). */
+    uint32_t *order[2];
+    bool fixed; /* capraw is a hard bound (a slice of the mapping) */
     struct cvz_extra *extras;
     size_t nextras, capextras;
     uint64_t nunknown;

@@ -9,7 +9,8 @@
  * is reported (byte offset and line) and skipped up to the next line starting with '{', so one
  * broken line never loses the rest.  Files in the conviz line form are split at a line boundary
  * and parsed by two threads (cJSON per line is ~100 MB/s per core); CONVIZ_LOAD_THREADS=1 in the
- * environment forces one (the benchmark compares both).  The file is mmap'ed and the
+ * environment forces one (the benchmark compares both); CONVIZ_LOAD_TIMING=1 prints the time
+ * spent parsing and deriving to stderr.  The file is mmap'ed and the
  * pages already parsed are dropped as we go, so the trace text never sits in memory whole.
  */
 #include "cvz_internal.h"
@@ -25,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TS_LIMIT_US        1e15 /* |ts| and dur beyond ~31 years are absurd: skipped or clamped */
@@ -120,6 +122,9 @@ void cvz_diag_add(struct cvz_trace *trace, int64_t offset, int64_t line, const c
 
 void cvz_raw_release(struct cvz_raw_set *s)
 {
+    free(s->order[0]);
+    free(s->order[1]);
+    s->order[0] = s->order[1] = NULL;
     if (s->map_bytes)
         munmap(s->raw, s->map_bytes);
     else
@@ -921,9 +926,60 @@ static void parse_range(struct parser *p)
     p->end_pos = pos;
 }
 
+/* Stable merge sort of indexes by ts; runs already in order cost one comparison. */
+static void msort(uint32_t *idx, uint32_t *tmp, size_t n, const struct cvz_raw *raw)
+{
+    if (n < 2) return;
+    if (n <= 16) {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t v = idx[i];
+            size_t j = i;
+            while (j > 0 && raw[idx[j - 1]].ts > raw[v].ts) {
+                idx[j] = idx[j - 1];
+                j--;
+            }
+            idx[j] = v;
+        }
+        return;
+    }
+    size_t h = n / 2;
+    msort(idx, tmp, h, raw);
+    msort(idx + h, tmp, n - h, raw);
+    if (raw[idx[h - 1]].ts <= raw[idx[h]].ts) return;
+    memcpy(tmp, idx, h * sizeof *idx);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        idx[k++] = raw[idx[j]].ts < raw[tmp[i]].ts ? idx[j++] : tmp[i++];
+    while (i < h)
+        idx[k++] = tmp[i++];
+}
+
+/* The parser's events in time order (in the parser's thread: sorting runs in parallel too). */
+static void sort_events(struct parser *p)
+{
+    struct cvz_raw_set *s = &p->set;
+    bool sorted = true;
+    for (size_t i = 1; i < s->nraw && sorted; i++)
+        sorted = s->raw[i - 1].ts <= s->raw[i].ts;
+    if (sorted) return;
+    uint32_t *idx = s->nraw < UINT32_MAX ? malloc(s->nraw * sizeof *idx) : NULL;
+    uint32_t *tmp = s->nraw < UINT32_MAX ? malloc((s->nraw / 2 + 1) * sizeof *tmp) : NULL;
+    if (idx && tmp) {
+        for (size_t i = 0; i < s->nraw; i++)
+            idx[i] = (uint32_t)i;
+        msort(idx, tmp, s->nraw, s->raw);
+        s->order[0] = idx;
+    } else {
+        free(idx);
+        pdiag(p, -1, -1, "out of memory sorting events: file order used");
+    }
+    free(tmp);
+}
+
 static void *parse_thread(void *arg)
 {
     parse_range(arg);
+    sort_events(arg);
     return NULL;
 }
 
@@ -940,6 +996,8 @@ static void parser_free(struct parser *p)
     }
     free(p->set.extras);
     if (!p->set.fixed) free(p->set.raw); /* a slice of the shared mapping is not ours */
+    free(p->set.order[0]);
+    free(p->set.order[1]);
     memset(&p->set, 0, sizeof p->set);
 }
 
@@ -1016,14 +1074,19 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
         parsers[i].mapped = mapped;
         parsers[i].dropped = parsers[i].begin;
     }
+    struct timespec t_parse0, t_parse1, t_derive1;
+    clock_gettime(CLOCK_MONOTONIC, &t_parse0);
     pthread_t th;
     bool threaded = nparsers == 2 && pthread_create(&th, NULL, parse_thread, &parsers[1]) == 0;
     parse_range(&parsers[0]);
+    sort_events(&parsers[0]);
     if (nparsers == 2) {
-        if (threaded)
+        if (threaded) {
             pthread_join(th, NULL);
-        else
+        } else {
             parse_range(&parsers[1]);
+            sort_events(&parsers[1]);
+        }
         /* the second parser counted lines from 0: shift by the lines before the cut (what the
          * first parser counted: counting again would fault the dropped pages back in) */
         size_t stop = parsers[0].end_pos < cut ? parsers[0].end_pos : cut;
@@ -1033,6 +1096,7 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
         parsers[1].unknown_line += base;
     }
 
+    clock_gettime(CLOCK_MONOTONIC, &t_parse1);
     /* merge: parser 1's events follow parser 0's (file order) */
     struct cvz_raw_set set = parsers[0].set;
     memset(&parsers[0].set, 0, sizeof parsers[0].set);
@@ -1043,6 +1107,11 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
     }
     set.nraw0 = set.nraw;
     set.gap = 0;
+    set.order[1] = NULL;
+    if (nparsers == 2) {
+        set.order[1] = parsers[1].set.order[0];
+        parsers[1].set.order[0] = NULL;
+    }
     uint64_t ndiag_total = 0;
     for (int i = 0; i < nparsers; i++) {
         struct parser *p = &parsers[i];
@@ -1096,7 +1165,6 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
             }
         }
     }
-    if (!region) set.nraw0 = set.nraw;
     if (ndiag_total > trace->ndiags && trace->ndiags == CVZ_MAX_DIAGS)
         cvz_diag_add(trace, -1, -1, "(more problems not listed)");
     struct parser *up = NULL;
@@ -1131,6 +1199,18 @@ static struct cvz_trace *load_text(const char *text, size_t len, const char *nam
     }
     trace->unknown_events = set.nunknown;
     cvz_derive(trace, &set);
+    if (getenv("CONVIZ_LOAD_TIMING")) { /* for tuning: where the load time goes */
+        clock_gettime(CLOCK_MONOTONIC, &t_derive1);
+        double parse = (double)(t_parse1.tv_sec - t_parse0.tv_sec) +
+                       (double)(t_parse1.tv_nsec - t_parse0.tv_nsec) / 1e9;
+        double derive = (double)(t_derive1.tv_sec - t_parse1.tv_sec) +
+                        (double)(t_derive1.tv_nsec - t_parse1.tv_nsec) / 1e9;
+        fprintf(stderr,
+                "cvz_trace_load %s: %.1f MB, %llu events: parse %.3f s (%d thread%s), derive "
+                "%.3f s\n",
+                trace->path, (double)len / 1e6, (unsigned long long)trace->nevents, parse, nparsers,
+                nparsers > 1 ? "s" : "", derive);
+    }
     return trace;
 }
 

@@ -12,7 +12,24 @@
 #define NPROC 2
 #define NTHR  4
 #define NLOCK 16
-#define CHUNK 64 /* events per thread per flush */
+#define CHUNK 64   /* events per thread per flush */
+#define SLOT  20.0 /* us: lock ownership slots (see below) */
+#define HOLD  1.0  /* us: how long a lock is held */
+
+#define RUN_FMT                                                                                    \
+    "{\"ph\":\"X\",\"name\":\"RUNNING\",\"cat\":\"cvz.sched\",\"pid\":%d,\"tid\":%d,"              \
+    "\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"cpu\":%d,\"out\":\"%s\"}},\n"
+#define REQ_FMT                                                                                    \
+    "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.request\",\"cat\":\"cvz\",\"pid\":%d,"              \
+    "\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x55d0c3a4%04x\",\"mode\":\"w\"}},\n"
+#define ACQ_FMT                                                                                    \
+    "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.acquire\",\"cat\":\"cvz\",\"pid\":%d,"              \
+    "\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x55d0c3a4%04x\",\"mode\":\"w\",\"res\":\"ok\","   \
+    "\"wait_ns\":%d,\"depth\":1}},\n"
+#define REL_FMT                                                                                    \
+    "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.release\",\"cat\":\"cvz\",\"pid\":%d,"              \
+    "\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x55d0c3a4%04x\",\"mode\":\"w\",\"hold_ns\":%d,"   \
+    "\"depth\":0}},\n"
 
 struct gthread {
     int pid, tid, cpu;
@@ -75,36 +92,32 @@ uint64_t cvz_gen_trace(FILE *out, uint64_t nevents, unsigned seed)
             while (t->nbuf < CHUNK && n < nevents) {
                 unsigned r = rnd(&seed);
                 int lock = (int)(r % NLOCK);
-                double run = 2.0 + (r % 50) / 10.0;
-                bool contended = (t->phase % 3) == 0;
-                bool preempt = (r & 1) != 0;
-                EMIT(t,
-                     "{\"ph\":\"X\",\"name\":\"RUNNING\",\"cat\":\"cvz.sched\",\"pid\":%d,"
-                     "\"tid\":%d,\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"cpu\":%d,\"out\":\"%s\"}},\n",
-                     t->pid, t->tid, t->ts, run, t->cpu,
-                     preempt && !contended ? "preempt" : "block");
-                if (contended)
-                    EMIT(t,
-                         "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.request\",\"cat\":\"cvz\","
-                         "\"pid\":%d,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x55d0c3a4%04x\","
-                         "\"mode\":\"w\"}},\n",
-                         t->pid, t->tid, t->ts + run * 0.9, lock * 64);
-                double gap = 1.0 + (r % 7);
-                double acq = contended ? t->ts + run + gap + 0.1 : t->ts + run * 0.3;
-                EMIT(t,
-                     "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.acquire\",\"cat\":\"cvz\","
-                     "\"pid\":%d,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x55d0c3a4%04x\","
-                     "\"mode\":\"w\",\"res\":\"ok\",\"wait_ns\":%d,\"depth\":1}},\n",
-                     t->pid, t->tid, acq, lock * 64,
-                     contended ? (int)((gap + run * 0.1) * 1000) : 0);
+                double run = 2.0 + (r % 50) / 10.0, gap = 1.0 + (r % 7);
+                /* lock ownership in time slots: in slot s, lock L may only be held by thread
+                 * (s + L) % NTHR of its process, and holds stay inside the slot, so holds
+                 * never overlap whatever order the lines are written in */
+                double want = t->ts + run * 0.5;
+                long slot = (long)(want / SLOT);
+                int k = t->tid - t->pid;
+                bool mine = (slot + lock) % NTHR == k;
+                bool contended = !(mine && want + HOLD + 0.1 < (double)(slot + 1) * SLOT);
+                const char *out_kind = (r & 1) ? "preempt" : "block";
+                double acq = want;
+                if (contended) {
+                    long next = slot + ((k - lock - slot) % NTHR + NTHR) % NTHR;
+                    if (next == slot) next += NTHR;
+                    acq = (double)next * SLOT + 0.1;
+                    EMIT(t, RUN_FMT, t->pid, t->tid, t->ts, want + 0.05 - t->ts, t->cpu, "block");
+                    EMIT(t, REQ_FMT, t->pid, t->tid, want, lock * 64);
+                    t->ts = acq - 0.05;
+                    run = HOLD + 0.5;
+                    out_kind = "preempt";
+                }
+                EMIT(t, RUN_FMT, t->pid, t->tid, t->ts, contended ? run : run, t->cpu, out_kind);
+                EMIT(t, ACQ_FMT, t->pid, t->tid, acq, lock * 64,
+                     contended ? (int)((acq - want) * 1000) : 0);
+                EMIT(t, REL_FMT, t->pid, t->tid, acq + HOLD, lock * 64, (int)(HOLD * 1000));
                 t->ts += run + gap;
-                EMIT(t,
-                     "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.release\",\"cat\":\"cvz\","
-                     "\"pid\":%d,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x55d0c3a4%04x\","
-                     "\"mode\":\"w\",\"hold_ns\":%d,\"depth\":0}},\n",
-                     t->pid, t->tid, contended ? acq + 0.05 : t->ts - gap - run * 0.5, lock * 64,
-                     500);
-                if (contended) t->ts += 0.2;
                 t->phase++;
             }
             fwrite(t->buf, 1, t->len, out);
