@@ -361,10 +361,10 @@ void cvz_w_released(int kind, const void *obj, int mode, uint64_t ts, long count
 }
 
 void cvz_w_obj_event(int ev, int kind, const void *obj, uint16_t sub, uint64_t a, uint64_t b,
-                     void *caller)
+                     void *caller, uint64_t ts)
 {
     if (!cvz_enter()) return;
-    uint64_t ts = cvz_now();
+    if (!ts) ts = cvz_now();
     cvz_w_declare(kind, obj, caller, ts);
     cvz_rec((uint16_t)ev, sub, ts, (uint64_t)(uintptr_t)obj, a, b, 0);
     cvz_leave();

@@ -120,6 +120,16 @@ static inline int cvz_w_on(void)
 /* Mode bits for the lock helpers: exclusive (0) or shared (CVZ_SUB_SHARED); count for sems. */
 #define CVZ_W_SEM 0x8000 /* internal: object is a semaphore (record its count) */
 
+/* The one release pattern: stamp, release for real, record (only when it succeeded). */
+#define CVZ_RELEASE(kind, obj, mode, call)                                                         \
+    do {                                                                                           \
+        if (!cvz_w_on()) return (call);                                                            \
+        uint64_t ts_ = cvz_now();                                                                  \
+        int ret_ = (call);                                                                         \
+        if (ret_ == 0) cvz_w_released(kind, obj, mode, ts_, -1, __builtin_return_address(0));      \
+        return ret_;                                                                               \
+    } while (0)
+
 /* One acquisition in progress, on the wrapper's stack. */
 struct cvz_w_acq {
     uint64_t t_req; /* 0 until a lock.request was recorded */
@@ -136,7 +146,9 @@ CVZ_HIDDEN void cvz_w_acquired(int kind, const void *obj, int mode, int res, uin
 /* The fast path failed: record lock.request and return its time (0 when not recorded). */
 CVZ_HIDDEN uint64_t cvz_w_request(int kind, const void *obj, int mode, void *caller);
 /* A release: lock.release with the hold time and depth this thread knows.  `ts` is the time
- * taken before the real release (0: now).  count -1 when none. */
+ * taken before the real release (0: now).  count -1 when none.  Wrappers stamp the time, do
+ * the real release, then call this: the record is written outside the critical section, which
+ * stays longer only by one clock read. */
 CVZ_HIDDEN void cvz_w_released(int kind, const void *obj, int mode, uint64_t ts, long count,
                                void *caller);
 /* The calling thread's current mode on a lock it holds (rwlock unlock): CVZ_SUB_SHARED, 0, or
@@ -144,9 +156,9 @@ CVZ_HIDDEN void cvz_w_released(int kind, const void *obj, int mode, uint64_t ts,
 CVZ_HIDDEN int cvz_w_held_mode(const void *obj);
 /* cond.wait released the mutex; cond.wake reacquired it: restart its hold time. */
 CVZ_HIDDEN void cvz_w_rehold(const void *obj, uint64_t ts);
-/* A simple event on an object (signal, broadcast, barrier), with its declaration. */
+/* A simple event on an object (signal, broadcast, barrier), with its declaration; ts 0: now. */
 CVZ_HIDDEN void cvz_w_obj_event(int ev, int kind, const void *obj, uint16_t sub, uint64_t a,
-                                uint64_t b, void *caller);
+                                uint64_t b, void *caller, uint64_t ts);
 /* object.destroy: forget the object, so a later one at the same address is declared again. */
 CVZ_HIDDEN void cvz_w_destroy(int kind, const void *obj, void *caller);
 /* Declare with a given name (sem_open, annotation API); `shared` may be NULL. */

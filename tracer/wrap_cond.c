@@ -65,8 +65,13 @@ static int cond_timedwait(cond_timedwait_fn *real, pthread_cond_t *c, pthread_mu
 
 static int cond_simple(cond_fn *real, int ev, pthread_cond_t *c, void *caller)
 {
-    if (cvz_w_on()) cvz_w_obj_event(ev, CVZ_OBJ_CONDVAR, c, 0, 0, 0, caller);
-    return real(c);
+    /* stamped before the real call (the wake it causes comes later), recorded after it (the
+     * signaller usually holds the mutex: its critical section grows by a clock read only) */
+    if (!cvz_w_on()) return real(c);
+    uint64_t ts = cvz_now();
+    int ret = real(c);
+    cvz_w_obj_event(ev, CVZ_OBJ_CONDVAR, c, 0, 0, 0, caller, ts);
+    return ret;
 }
 
 static int cond_destroy(cond_fn *real, pthread_cond_t *c, void *caller)

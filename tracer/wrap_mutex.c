@@ -2,8 +2,9 @@
  *
  * DESIGN (after mutrace): every blocking acquisition first calls the real trylock; when that
  * succeeds, the only record is a lock.acquire with wait 0, so uncontended locks stay cheap.
- * Only a failed trylock records a lock.request, then blocks in the real call.  Releases are
- * recorded before the real unlock, so that the next holder's acquire is always later in time.
+ * Only a failed trylock records a lock.request, then blocks in the real call.  A release is
+ * stamped before the real unlock (so the next holder's acquire is always later in time) and
+ * recorded after it (so the critical section grows by one clock read only): CVZ_RELEASE.
  */
 #include <pthread.h>
 #include <time.h>
@@ -82,8 +83,7 @@ int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk, const struct time
 
 int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-    if (cvz_w_on()) cvz_w_released(CVZ_OBJ_MUTEX, m, 0, 0, -1, __builtin_return_address(0));
-    return REAL(pthread_mutex_unlock)(m);
+    CVZ_RELEASE(CVZ_OBJ_MUTEX, m, 0, REAL(pthread_mutex_unlock)(m));
 }
 
 int pthread_mutex_destroy(pthread_mutex_t *m)
@@ -109,9 +109,7 @@ int pthread_spin_trylock(pthread_spinlock_t *s)
 
 int pthread_spin_unlock(pthread_spinlock_t *s)
 {
-    if (cvz_w_on())
-        cvz_w_released(CVZ_OBJ_SPIN, (const void *)s, 0, 0, -1, __builtin_return_address(0));
-    return REAL(pthread_spin_unlock)(s);
+    CVZ_RELEASE(CVZ_OBJ_SPIN, (const void *)s, 0, REAL(pthread_spin_unlock)(s));
 }
 
 int pthread_spin_destroy(pthread_spinlock_t *s)

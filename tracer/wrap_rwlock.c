@@ -100,8 +100,7 @@ int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clk, const struct 
 
 int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
-    if (cvz_w_on()) cvz_w_released(CVZ_OBJ_RWLOCK, l, -1, 0, -1, __builtin_return_address(0));
-    return REAL(pthread_rwlock_unlock)(l);
+    CVZ_RELEASE(CVZ_OBJ_RWLOCK, l, -1, REAL(pthread_rwlock_unlock)(l));
 }
 
 int pthread_rwlock_destroy(pthread_rwlock_t *l)
