@@ -280,15 +280,15 @@ static bool ring_file_create(void)
     if (fd < 0) return false;
     uint32_t nslots = cvz_cfg.nslots;
     uint32_t recs = pow2_floor(cvz_cfg.buffer / sizeof(struct cvz_record));
-    uint64_t slots_off = CVZ_RING_HDR_SIZE;
-    uint64_t data_off = (slots_off + (uint64_t)nslots * sizeof(struct cvz_slot) + 4095) & ~4095ull;
-    uint64_t size = data_off + (uint64_t)nslots * recs * sizeof(struct cvz_record);
-    if (ftruncate(fd, (off_t)size) < 0) {
-        close(fd);
-        unlink(g_ring_path);
-        return false;
+    uint64_t slots_off = CVZ_RING_HDR_SIZE, data_off, size;
+    void *m = MAP_FAILED;
+    for (;; nslots /= 2) { /* the mapping is sparse, but RLIMIT_AS may still refuse it */
+        data_off = (slots_off + (uint64_t)nslots * sizeof(struct cvz_slot) + 4095) & ~4095ull;
+        size = data_off + (uint64_t)nslots * recs * sizeof(struct cvz_record);
+        if (ftruncate(fd, (off_t)size) == 0)
+            m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (m != MAP_FAILED || nslots <= 64) break;
     }
-    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED) {
         close(fd);
         unlink(g_ring_path);
