@@ -835,6 +835,32 @@ static void parse_range(struct parser *p)
     const char *t = p->text;
     size_t pos = p->begin, end = p->end;
     int64_t line = p->first_line;
+    bool object_form = false;
+    if (pos == 0) {
+        /* The Object form {"traceEvents": [...], ...}: read the array's events one by one like
+         * lines (a whole-document parse would need ~12x the file in memory), stop at its end. */
+        size_t i = 0;
+        while (i < end && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
+            i++;
+        static const char key[] = "\"traceEvents\"";
+        size_t scan = end - i < 4096 ? end - i : 4096;
+        const char *tev = i < end && t[i] == '{' ? memmem(t + i, scan, key, sizeof key - 1) : NULL;
+        if (tev) {
+            size_t q = (size_t)(tev - t) + sizeof key - 1;
+            while (q < end && (t[q] == ' ' || t[q] == '\t' || t[q] == '\r' || t[q] == '\n'))
+                q++;
+            if (q < end && t[q] == ':') {
+                q++;
+                while (q < end && (t[q] == ' ' || t[q] == '\t' || t[q] == '\r' || t[q] == '\n'))
+                    q++;
+                if (q < end && t[q] == '[') {
+                    line += (int64_t)count_newlines(t, q);
+                    pos = q + 1;
+                    object_form = true;
+                }
+            }
+        }
+    }
     while (pos < end) {
         char c = t[pos];
         if (c == '\n') {
@@ -842,6 +868,7 @@ static void parse_range(struct parser *p)
             pos++;
             continue;
         }
+        if (c == ']' && object_form) break; /* the end of traceEvents: the rest is metadata */
         if (c == ' ' || c == '\t' || c == '\r' || c == ',' || c == '[' || c == ']') {
             pos++;
             continue;

@@ -650,6 +650,19 @@ static void test_foreign(void)
                                 i + 1 < n ? "," : "");
     snprintf(buf + len, sizeof buf - len, "  ]\n}\n");
     check_foreign(load_str(buf), "object");
+    /* object form with metadata after the events: read without a complaint */
+    {
+        char obj[4096];
+        size_t ol = (size_t)snprintf(obj, sizeof obj, "{\"traceEvents\":[");
+        for (size_t i = 0; i < n; i++)
+            ol += (size_t)snprintf(obj + ol, sizeof obj - ol, "%s%s", i ? "," : "",
+                                   foreign_events[i]);
+        snprintf(obj + ol, sizeof obj - ol,
+                 "],\n\"metadata\":{\"tags\":[\"a\",\"b\"],\"x\":{\"y\":1}}}");
+        struct cvz_trace *t = load_str(obj);
+        CHECK(t && t->ndiags == 1); /* only the summary of the unknown counter event */
+        check_foreign(t, "object with metadata");
+    }
     /* object form cut short: the events before the cut still load */
     buf[len - 40] = '\0';
     struct cvz_trace *tr = load_str(buf);
