@@ -373,5 +373,5 @@ void app_dump_layout(const struct app *app, FILE *out)
             app->playing);
     fprintf(out, "panels help %d stats %d presentation %d details %d\n", app->help, app->stats,
             app->presentation, app->details_open);
-    fprintf(out, "wakes_hidden %d\n", app->wake_hidden);
+    fprintf(out, "wakes drawn %d hidden %d\n", app->wake_drawn, app->wake_hidden);
 }

@@ -730,7 +730,7 @@ static void label_runs(struct app *app, const struct track *trk, int y, int h, b
             const struct cvz_span *sp = &th->spans[i];
             bg = state_color(sp->state, sp->reason);
             if (sp->state == CVZ_ST_RUNNING)
-                snprintf(text, sizeof(text), "cpu %d", sp->cpu);
+                snprintf(text, sizeof(text), sp->cpu >= 0 ? "cpu %d" : "running", sp->cpu);
             else if (sp->state == CVZ_ST_BLOCKED) {
                 const char *rn = sp->reason < CVZ_R__COUNT ? cvz_reason_names[sp->reason] : "?";
                 if (sp->obj >= 0 && (size_t)sp->obj < app->trace->nobjects &&
@@ -988,7 +988,10 @@ static bool thread_hover(const struct app *app, const struct lane *lane, cvz_ns 
     ADD("%s %d (pid %d)\n", th->name ? th->name : "?", th->tid, th->pid);
     const char *st = sp->state < CVZ_ST__COUNT ? cvz_state_names[sp->state] : "?";
     if (sp->state == CVZ_ST_RUNNING) {
-        ADD("RUNNING on CPU %d\n", sp->cpu);
+        if (sp->cpu >= 0)
+            ADD("RUNNING on CPU %d\n", sp->cpu);
+        else
+            ADD("RUNNING (CPU unknown: no scheduler records in this trace)\n");
     } else if (sp->state == CVZ_ST_READY) {
         ADD("READY: runnable, waiting for a CPU\n");
     } else if (sp->state == CVZ_ST_BLOCKED) {
@@ -1790,6 +1793,7 @@ void wakes_draw(struct app *app)
     const struct cvz_trace *tr = app->trace;
     const struct view *v = &app->view;
     app->wake_hidden = 0;
+    app->wake_drawn = 0;
     bool sel = app->sel_kind != SEL_NONE && (app->sel_thread >= 0 || app->sel_obj >= 0);
     if (!tr->nwakes || (!app->wakes_all && !sel)) return;
     size_t lo = 0, hi = tr->nwakes;
@@ -1842,6 +1846,7 @@ void wakes_draw(struct app *app)
     }
     ren_unclip();
     free(last_x);
+    app->wake_drawn = drawn;
 }
 
 /* ==== all lanes ============================================================================ */

@@ -232,6 +232,7 @@ struct app {
 
     /* per-frame caches */
     int wake_hidden;      /* wake arrows not drawn in the last frame (merged or over the limit) */
+    int wake_drawn;       /* wake arrows drawn in the last frame */
     cvz_ns max_region;    /* longest user region (marks), to find regions overlapping the view */
     cvz_ns *obj_max_hold; /* per object: longest request->release, to find visible holds */
     uint8_t *obj_rows;    /* per object: holder + waiter rows its lane needs */

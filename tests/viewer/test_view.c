@@ -54,6 +54,7 @@ struct layout {
     int search_hits;
     int replay;
     long long cursor;
+    int wakes_drawn, wakes_hidden;
 };
 
 static bool read_layout(const char *path, struct layout *l)
@@ -94,6 +95,8 @@ static bool read_layout(const char *path, struct layout *l)
             continue;
         }
         if (sscanf(line, "replay %d cursor %lld", &l->replay, &l->cursor) == 2) continue;
+        if (sscanf(line, "wakes drawn %d hidden %d", &l->wakes_drawn, &l->wakes_hidden) == 2)
+            continue;
     }
     fclose(f);
     return l->width > 0 && l->x1 > l->x0 && l->t1 > l->t0;
@@ -566,6 +569,46 @@ static void case_deadlock(void)
     SDL_FreeSurface(png);
 }
 
+/* 3000 lock hand-overs between two threads: "all wake arrows" stays readable (merged per
+ * pixel, at most a few hundred), and zooming in shows the ones merged before. */
+static void case_hairball(void)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/pingpong.json", tmp_dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL, "cannot write %s", path);
+    if (!f) return;
+    fprintf(f, "[\n{\"ph\":\"i\",\"s\":\"t\",\"name\":\"process.start\",\"cat\":\"cvz\","
+               "\"pid\":300,\"tid\":300,\"ts\":1000,\"args\":{\"ppid\":1,\"via\":\"start\","
+               "\"cmdline\":\"pingpong\",\"ncpu\":2,\"sched\":\"none\",\"version\":1}},\n");
+    fprintf(f, "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"object.declare\",\"cat\":\"cvz\",\"pid\":300,"
+               "\"tid\":301,\"ts\":1000.5,\"args\":{\"obj\":\"0x30\",\"kind\":\"mutex\","
+               "\"name\":\"ball\"}},\n");
+    double t = 1001;
+    for (int i = 0; i < 3000; i++) {
+        int a = 301 + i % 2, b = 301 + (i + 1) % 2;
+        fprintf(f, "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.acquire\",\"cat\":\"cvz\","
+                   "\"pid\":300,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x30\",\"mode\":\"w\","
+                   "\"res\":\"ok\",\"wait_ns\":%d,\"depth\":1}},\n",
+                a, t, i ? 900 : 0);
+        fprintf(f, "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.request\",\"cat\":\"cvz\","
+                   "\"pid\":300,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x30\",\"mode\":\"w\"}},\n",
+                b, t + 0.1);
+        fprintf(f, "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.release\",\"cat\":\"cvz\","
+                   "\"pid\":300,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x30\",\"mode\":\"w\","
+                   "\"hold_ns\":800,\"depth\":0}},\n",
+                a, t + 0.8);
+        t += 1.0;
+    }
+    fclose(f);
+    struct layout l, z;
+    CHECK(render(path, "all", "--wakes all", &l, NULL) == 0, "render");
+    CHECK(l.wakes_drawn > 0 && l.wakes_drawn <= 300, "%d wake arrows drawn at once", l.wakes_drawn);
+    CHECK(l.wakes_hidden > 0, "no arrow merged although %d would not fit", l.wakes_drawn);
+    CHECK(render(path, "zoom", "--wakes all --from 100us --to 110us", &z, NULL) == 0, "render");
+    CHECK(z.wakes_drawn >= 8, "zoomed in, only %d arrows of ~10 hand-overs", z.wakes_drawn);
+}
+
 /* The window under Xvfb: it starts, draws, and quits on a scripted q. */
 static void case_window(void)
 {
@@ -601,7 +644,7 @@ int main(int argc, char **argv)
         {"fit", case_fit},         {"search", case_search},
         {"measure", case_measure}, {"replay", case_replay},
         {"keys", case_keys},       {"bad_input", case_bad_input},
-        {"foreign", case_foreign}, {"deadlock", case_deadlock},
+        {"foreign", case_foreign}, {"deadlock", case_deadlock}, {"hairball", case_hairball},
         {"window", case_window},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
