@@ -344,7 +344,6 @@ void cvz_w_released(int kind, const void *obj, int mode, uint64_t ts, long count
 {
     if (!cvz_enter()) return;
     if (!ts) ts = cvz_now();
-    cvz_w_declare(kind, obj, caller, ts);
     uint64_t hold_ns = 0;
     uint32_t depth = 0;
     struct held *h = held_find(obj);
@@ -364,8 +363,10 @@ void cvz_w_obj_event(int ev, int kind, const void *obj, uint16_t sub, uint64_t a
                      void *caller, uint64_t ts)
 {
     if (!cvz_enter()) return;
-    if (!ts) ts = cvz_now();
-    cvz_w_declare(kind, obj, caller, ts);
+    if (!ts) {
+        ts = cvz_now();
+        cvz_w_declare(kind, obj, caller, ts);
+    }
     cvz_rec((uint16_t)ev, sub, ts, (uint64_t)(uintptr_t)obj, a, b, 0);
     cvz_leave();
 }

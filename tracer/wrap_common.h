@@ -120,13 +120,18 @@ static inline int cvz_w_on(void)
 /* Mode bits for the lock helpers: exclusive (0) or shared (CVZ_SUB_SHARED); count for sems. */
 #define CVZ_W_SEM 0x8000 /* internal: object is a semaphore (record its count) */
 
-/* The one release pattern: stamp, release for real, record (only when it succeeded). */
+/* The one release pattern: stamp and declare, release for real, record (only when it
+ * succeeded).  The declaration comes before the real call: once the object is released its
+ * owner may destroy it at once (a semaphore on a waiter's stack), and a late declare would
+ * then name a new object. */
 #define CVZ_RELEASE(kind, obj, mode, call)                                                         \
     do {                                                                                           \
         if (!cvz_w_on()) return (call);                                                            \
+        void *caller_ = __builtin_return_address(0);                                               \
         uint64_t ts_ = cvz_now();                                                                  \
+        cvz_w_declare_early(kind, obj, caller_, ts_);                                              \
         int ret_ = (call);                                                                         \
-        if (ret_ == 0) cvz_w_released(kind, obj, mode, ts_, -1, __builtin_return_address(0));      \
+        if (ret_ == 0) cvz_w_released(kind, obj, mode, ts_, -1, caller_);                          \
         return ret_;                                                                               \
     } while (0)
 
@@ -146,9 +151,9 @@ CVZ_HIDDEN void cvz_w_acquired(int kind, const void *obj, int mode, int res, uin
 /* The fast path failed: record lock.request and return its time (0 when not recorded). */
 CVZ_HIDDEN uint64_t cvz_w_request(int kind, const void *obj, int mode, void *caller);
 /* A release: lock.release with the hold time and depth this thread knows.  `ts` is the time
- * taken before the real release (0: now).  count -1 when none.  Wrappers stamp the time, do
- * the real release, then call this: the record is written outside the critical section, which
- * stays longer only by one clock read. */
+ * taken before the real release (0: now).  count -1 when none.  Wrappers stamp the time and
+ * declare (cvz_w_declare_early), do the real release, then call this, which does not declare:
+ * the record is written outside the critical section, which grows by one clock read only. */
 CVZ_HIDDEN void cvz_w_released(int kind, const void *obj, int mode, uint64_t ts, long count,
                                void *caller);
 /* The calling thread's current mode on a lock it holds (rwlock unlock): CVZ_SUB_SHARED, 0, or
@@ -156,7 +161,8 @@ CVZ_HIDDEN void cvz_w_released(int kind, const void *obj, int mode, uint64_t ts,
 CVZ_HIDDEN int cvz_w_held_mode(const void *obj);
 /* cond.wait released the mutex; cond.wake reacquired it: restart its hold time. */
 CVZ_HIDDEN void cvz_w_rehold(const void *obj, uint64_t ts);
-/* A simple event on an object (signal, broadcast, barrier), with its declaration; ts 0: now. */
+/* A simple event on an object (signal, broadcast, barrier).  ts 0: now, and declared here;
+ * else stamped earlier by a wrapper that declared it then (cvz_w_declare_early). */
 CVZ_HIDDEN void cvz_w_obj_event(int ev, int kind, const void *obj, uint16_t sub, uint64_t a,
                                 uint64_t b, void *caller, uint64_t ts);
 /* object.destroy: forget the object, so a later one at the same address is declared again. */
@@ -181,6 +187,21 @@ static inline void cvz_w_declare(int kind, const void *obj, void *caller, uint64
         cvz_likely(__atomic_load_n(&tab[cvz_w_seen_hash(key)], __ATOMIC_RELAXED) == key))
         return; /* the usual case: found at its home slot */
     if (cvz_unlikely(!cvz_w_seen_insert(key))) cvz_w_declare_slow(kind, obj, caller, ts);
+}
+
+/* The same outside the guard, for wrappers that stamp before the real call and record after
+ * it (CVZ_RELEASE, sem_post, cond signal): cvz_w_released does not declare. */
+static inline void cvz_w_declare_early(int kind, const void *obj, void *caller, uint64_t ts)
+{
+    uint64_t key = (uint64_t)(uintptr_t)obj;
+    uint64_t *tab = __atomic_load_n(&cvz_w_seen_tab, __ATOMIC_ACQUIRE);
+    if (cvz_likely(tab != NULL) &&
+        cvz_likely(__atomic_load_n(&tab[cvz_w_seen_hash(key)], __ATOMIC_RELAXED) == key))
+        return;
+    if (cvz_enter()) {
+        cvz_w_declare(kind, obj, caller, ts);
+        cvz_leave();
+    }
 }
 
 /* ---- blocking calls that are not locks (block.begin / block.end) ------------------------- */

@@ -69,6 +69,7 @@ static int cond_simple(cond_fn *real, int ev, pthread_cond_t *c, void *caller)
      * signaller usually holds the mutex: its critical section grows by a clock read only) */
     if (!cvz_w_on()) return real(c);
     uint64_t ts = cvz_now();
+    cvz_w_declare_early(CVZ_OBJ_CONDVAR, c, caller, ts);
     int ret = real(c);
     cvz_w_obj_event(ev, CVZ_OBJ_CONDVAR, c, 0, 0, 0, caller, ts);
     return ret;

@@ -114,6 +114,7 @@ int sem_post(sem_t *s)
 {
     if (!cvz_w_on()) return REAL(sem_post)(s);
     uint64_t ts = cvz_now();
+    cvz_w_declare_early(CVZ_OBJ_SEM, s, __builtin_return_address(0), ts);
     int ret = REAL(sem_post)(s);
     int err = errno;
     if (ret == 0) cvz_w_released(CVZ_OBJ_SEM, s, 0, ts, value_of(s), __builtin_return_address(0));

@@ -387,6 +387,7 @@ def check_timeouts(t, args):
 
 def check_many(t, args):
     n = int(args[0])
+    check_lifetimes(t)
     cl = t.obj_by_name("counter_lock")
     expect(len(cl) == 1, "counter_lock declared once")
     nacq, nrel, _ = check_holds(t, cl[0])
@@ -408,6 +409,32 @@ def check_many(t, args):
     expect(len(mine) >= 1, "stack mutexes are named mutex@worker")
     threads = {e["tid"] for e in t.named("lock.acquire")}
     expect(len(threads) == n, f"{n} threads took locks: {len(threads)}")
+
+
+def check_lifetimes(t):
+    """Per object: declared before any other event, and never declared twice while alive."""
+    alive = {}
+    for e in t.events:
+        o = e["args"].get("obj")
+        if o is None or not e["name"].startswith(("object.", "lock.", "cond.", "barrier.")):
+            continue
+        key = (e["pid"], o)
+        if e["name"] == "object.declare":
+            expect(not alive.get(key), f"{o} declared twice while alive", [e])
+            alive[key] = True
+        elif e["name"] == "object.destroy":
+            alive[key] = False
+        else:
+            expect(alive.get(key), f"{o}: {e['name']} of an undeclared object", [e])
+
+
+def check_handoff(t, args):
+    rounds = int(args[0])
+    check_lifetimes(t)
+    expect(len(t.named("object.destroy")) == rounds, "one destroy per round")
+    posts = t.named("lock.release")
+    acq = [e for e in t.named("lock.acquire") if e["args"]["res"] == "ok"]
+    expect(len(posts) == rounds and len(acq) == rounds, f"{len(posts)} posts, {len(acq)} waits")
 
 
 def check_annotate(t, args):
