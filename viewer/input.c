@@ -232,7 +232,8 @@ static void command_char(struct app *app, char c)
         view_fit(v, v->lim0, v->lim1);
         break;
     case 'r':
-        app->relative_axis = !app->relative_axis;
+        /* since start -> since selection -> wall clock (when the trace has a clock anchor) */
+        app->axis_mode = (app->axis_mode + 1) % (app->trace->real_anchor > 0 ? 3 : 2);
         break;
     case 'c':
         toggle_collapse_selected(app);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cvz_stats.h"
 #include "viewer.h"
@@ -27,9 +28,17 @@ int axis_height(const struct app *app)
     return app->replay && hb > h ? hb : h;
 }
 
+static cvz_ns tick_step(const struct view *v);
+
 static cvz_ns axis_origin(const struct app *app)
 {
-    if (app->relative_axis) {
+    if (app->axis_mode == 2) { /* ticks where the wall clock is a multiple of the step */
+        const struct cvz_trace *tr = app->trace;
+        cvz_ns step = tick_step(&app->view);
+        cvz_ns rem = ((tr->real_anchor % step) + step) % step;
+        return tr->mono_anchor - rem;
+    }
+    if (app->axis_mode == 1) {
         if (app->has_range) return app->range0;
         if (app->sel_kind == SEL_SPAN && app->sel_thread >= 0 && app->sel_span >= 0)
             return app->trace->threads[app->sel_thread].spans[app->sel_span].t0;
@@ -72,6 +81,32 @@ static void tick_label(cvz_ns value, cvz_ns step, char *buf, size_t len)
     snprintf(buf, len, "%s%.*f %s", value > 0 && value != 0 ? "" : "", dec, value / div, unit);
 }
 
+/* A CLOCK_REALTIME instant as time of day (UTC, so pictures do not depend on the machine),
+ * with as many decimals as the step needs. */
+static void wall_label(cvz_ns real_ns, cvz_ns step, char *buf, size_t len)
+{
+    time_t secs = (time_t)(real_ns / 1000000000);
+    long frac = (long)(real_ns % 1000000000);
+    if (frac < 0) {
+        frac += 1000000000;
+        secs--;
+    }
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    int dec = step >= 1000000000  ? 0
+              : step >= 100000000 ? 1
+              : step >= 10000000  ? 2
+              : step >= 1000000   ? 3
+              : step >= 1000      ? 6
+                                  : 9;
+    char f[16] = "";
+    if (dec) {
+        snprintf(f, sizeof(f), ".%09ld", frac);
+        f[dec + 1] = '\0';
+    }
+    snprintf(buf, len, "%02d:%02d:%02d%s", tm.tm_hour, tm.tm_min, tm.tm_sec, f);
+}
+
 void axis_grid_draw(struct app *app)
 {
     const struct view *v = &app->view;
@@ -101,7 +136,11 @@ void axis_draw(struct app *app)
             ren_rect(xm, v->y0 - ren_px(3), 1, ren_px(3), COL_DIM);
         }
         char lbl[48];
-        tick_label(t - origin, step, lbl, sizeof(lbl));
+        if (app->axis_mode == 2)
+            wall_label(app->trace->real_anchor + (t - app->trace->mono_anchor), step, lbl,
+                       sizeof(lbl));
+        else
+            tick_label(t - origin, step, lbl, sizeof(lbl));
         ren_text(FONT_SMALL, x + ren_px(3), y + ren_px(2), lbl, COL_TEXT);
     }
     /* minor ticks before the first label */
@@ -113,7 +152,10 @@ void axis_draw(struct app *app)
     char what[96], d[32];
     fmt_dur(v->t1 - v->t0, d, sizeof(d));
     snprintf(what, sizeof(what), "%s  (view %s)",
-             origin == app->trace->t_min ? "time since start" : "time since selection", d);
+             app->axis_mode == 2           ? "wall clock, UTC"
+             : origin == app->trace->t_min ? "time since start"
+                                           : "time since selection",
+             d);
     if (app->replay) {
         replay_status(app, what, sizeof(what));
         int bh = ren_font_height(FONT_BOLD);
@@ -779,7 +821,7 @@ static const char *const help_lines[] = {
     "#Select and measure",
     "click|select a span or lane (details below)",
     "shift-drag|measure a range, shows its duration",
-    "r|axis: since start / since selection",
+    "r|axis: since start / selection / wall clock",
     "Esc|close panel, clear selection",
     "#Lanes",
     "click process|collapse / expand it (c: selected)",

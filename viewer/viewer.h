@@ -194,7 +194,7 @@ struct app {
     int32_t *thread_lane; /* thread index -> lane index or -1 (rebuilt with the lanes) */
     char **lane_patterns; /* --lanes: keep lanes whose label matches one; NULL-terminated */
     bool all_locks, show_cpus, show_locks, show_profile, wakes_all;
-    bool relative_axis; /* axis labels relative to the selection start */
+    int axis_mode; /* axis labels: 0 since the trace start, 1 since the selection, 2 wall clock */
 
     /* selection */
     int sel_kind;

@@ -587,16 +587,19 @@ static void case_hairball(void)
     double t = 1001;
     for (int i = 0; i < 3000; i++) {
         int a = 301 + i % 2, b = 301 + (i + 1) % 2;
-        fprintf(f, "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.acquire\",\"cat\":\"cvz\","
-                   "\"pid\":300,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x30\",\"mode\":\"w\","
-                   "\"res\":\"ok\",\"wait_ns\":%d,\"depth\":1}},\n",
+        fprintf(f,
+                "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.acquire\",\"cat\":\"cvz\","
+                "\"pid\":300,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x30\",\"mode\":\"w\","
+                "\"res\":\"ok\",\"wait_ns\":%d,\"depth\":1}},\n",
                 a, t, i ? 900 : 0);
-        fprintf(f, "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.request\",\"cat\":\"cvz\","
-                   "\"pid\":300,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x30\",\"mode\":\"w\"}},\n",
+        fprintf(f,
+                "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.request\",\"cat\":\"cvz\","
+                "\"pid\":300,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x30\",\"mode\":\"w\"}},\n",
                 b, t + 0.1);
-        fprintf(f, "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.release\",\"cat\":\"cvz\","
-                   "\"pid\":300,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x30\",\"mode\":\"w\","
-                   "\"hold_ns\":800,\"depth\":0}},\n",
+        fprintf(f,
+                "{\"ph\":\"i\",\"s\":\"t\",\"name\":\"lock.release\",\"cat\":\"cvz\","
+                "\"pid\":300,\"tid\":%d,\"ts\":%.3f,\"args\":{\"obj\":\"0x30\",\"mode\":\"w\","
+                "\"hold_ns\":800,\"depth\":0}},\n",
                 a, t + 0.8);
         t += 1.0;
     }
@@ -638,14 +641,14 @@ int main(int argc, char **argv)
         const char *name;
         void (*fn)(void);
     } cases[] = {
-        {"states", case_states},   {"cpu", case_cpu},
-        {"wake", case_wake},       {"truncated", case_truncated},
-        {"wheel", case_wheel},     {"drag", case_drag},
-        {"fit", case_fit},         {"search", case_search},
-        {"measure", case_measure}, {"replay", case_replay},
-        {"keys", case_keys},       {"bad_input", case_bad_input},
-        {"foreign", case_foreign}, {"deadlock", case_deadlock}, {"hairball", case_hairball},
-        {"window", case_window},
+        {"states", case_states},     {"cpu", case_cpu},
+        {"wake", case_wake},         {"truncated", case_truncated},
+        {"wheel", case_wheel},       {"drag", case_drag},
+        {"fit", case_fit},           {"search", case_search},
+        {"measure", case_measure},   {"replay", case_replay},
+        {"keys", case_keys},         {"bad_input", case_bad_input},
+        {"foreign", case_foreign},   {"deadlock", case_deadlock},
+        {"hairball", case_hairball}, {"window", case_window},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         if (strcmp(cases[i].name, case_name) == 0) {
