@@ -836,10 +836,11 @@ static void parse_range(struct parser *p)
     size_t pos = p->begin, end = p->end;
     int64_t line = p->first_line;
     bool object_form = false;
-    if (pos == 0) {
+    if (pos == 0 && end >= 3 && memcmp(t, "\xef\xbb\xbf", 3) == 0) pos = 3; /* a UTF-8 BOM */
+    if (pos <= 3 && p->begin == 0) {
         /* The Object form {"traceEvents": [...], ...}: read the array's events one by one like
          * lines (a whole-document parse would need ~12x the file in memory), stop at its end. */
-        size_t i = 0;
+        size_t i = pos;
         while (i < end && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
             i++;
         static const char key[] = "\"traceEvents\"";

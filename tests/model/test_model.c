@@ -635,6 +635,16 @@ static void test_foreign(void)
     for (size_t i = 0; i < n; i++)
         len += (size_t)snprintf(buf + len, sizeof buf - len, "%s,\n", foreign_events[i]);
     check_foreign(load_str(buf), "lines");
+    /* the same with a UTF-8 byte order mark and CRLF line ends */
+    {
+        char crlf[4096];
+        size_t cl = (size_t)snprintf(crlf, sizeof crlf, "\xef\xbb\xbf[\r\n");
+        for (size_t i = 0; i < n; i++)
+            cl += (size_t)snprintf(crlf + cl, sizeof crlf - cl, "%s,\r\n", foreign_events[i]);
+        struct cvz_trace *t = load_str(crlf);
+        CHECK(t && t->ndiags == 1);
+        check_foreign(t, "BOM and CRLF");
+    }
     /* whole array on one line */
     len = (size_t)snprintf(buf, sizeof buf, "[");
     for (size_t i = 0; i < n; i++)
