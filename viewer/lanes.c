@@ -936,9 +936,11 @@ static const char *thread_name(const struct cvz_trace *tr, int32_t ti, char *buf
     return buf;
 }
 
-int32_t object_holder_at(const struct cvz_trace *tr, int32_t obj, cvz_ns t, int *nwaiters)
+int32_t object_holder_at(const struct cvz_trace *tr, int32_t obj, cvz_ns t, int *nwaiters,
+                         int *nholders)
 {
     if (nwaiters) *nwaiters = 0;
+    if (nholders) *nholders = 0;
     if (obj < 0 || (size_t)obj >= tr->nobjects) return -1;
     const struct cvz_object *o = &tr->objects[obj];
     size_t lo = 0, hi = o->nholds;
@@ -954,7 +956,10 @@ int32_t object_holder_at(const struct cvz_trace *tr, int32_t obj, cvz_ns t, int 
         const struct cvz_hold *h = &o->holds[k];
         cvz_ns rel =
             h->t_rel >= 0 ? h->t_rel : (h->result == CVZ_ACQ_OK ? tr->t_max + 1 : h->t_acq);
-        if (h->result == CVZ_ACQ_OK && h->t_acq <= t && t < rel && holder < 0) holder = h->thread;
+        if (h->result == CVZ_ACQ_OK && h->t_acq <= t && t < rel) {
+            if (holder < 0) holder = h->thread;
+            if (nholders) (*nholders)++;
+        }
         if (h->t_req <= t && t < h->t_acq && nwaiters) (*nwaiters)++;
     }
     return holder;
@@ -1001,11 +1006,12 @@ static bool thread_hover(const struct app *app, const struct lane *lane, cvz_ns 
             const struct cvz_object *o = &tr->objects[sp->obj];
             ADD(" on %s \"%s\"", o->kind < CVZ_OBJ__COUNT ? cvz_obj_kind_names[o->kind] : "object",
                 o->name ? o->name : "?");
-            int nw = 0;
-            int32_t holder = object_holder_at(tr, sp->obj, t, &nw);
+            int nw = 0, nh = 0;
+            int32_t holder = object_holder_at(tr, sp->obj, t, &nw, &nh);
             if (holder >= 0 && holder != lane->index)
                 ADD("\nheld by %s", thread_name(tr, holder, n1, sizeof(n1)));
-            if (nw > 0) ADD("; %d waiting", nw);
+            if (holder >= 0 && nh > 1) ADD(" and %d more", nh - 1);
+            if (nw > 0) ADD("; %d waiting in all", nw);
         }
         if (sp->reason == CVZ_R_JOIN && sp->target >= 0)
             ADD(" joining %s", thread_name(tr, sp->target, n1, sizeof(n1)));
@@ -1818,12 +1824,10 @@ void wakes_draw(struct app *app)
             app->wake_hidden++;
             break;
         }
-        if (!app->wakes_all) {
-            bool mine = (app->sel_thread >= 0 &&
-                         (w->from_thread == app->sel_thread || w->to_thread == app->sel_thread)) ||
-                        (app->sel_obj >= 0 && w->obj == app->sel_obj);
-            if (!mine) continue;
-        }
+        bool mine = (app->sel_thread >= 0 &&
+                     (w->from_thread == app->sel_thread || w->to_thread == app->sel_thread)) ||
+                    (app->sel_obj >= 0 && w->obj == app->sel_obj);
+        if (!app->wakes_all && !mine) continue;
         if (w->from_thread < 0 || w->to_thread < 0 || (size_t)w->from_thread >= tr->nthreads ||
             (size_t)w->to_thread >= tr->nthreads)
             continue;
@@ -1840,8 +1844,12 @@ void wakes_draw(struct app *app)
         float xa = (float)view_t_to_x(v, w->t_from);
         /* end a little before the target lane's middle, so the head shows over the span */
         yb -= (yb > ya ? 1 : -1) * b->hs * 0.15f;
-        ren_arrow(xa, ya, (float)x1 + 0.5f, yb, width + 1.5f, (rgba){255, 255, 255, 200});
-        ren_arrow(xa, ya, (float)x1 + 0.5f, yb, width, COL_WAKE);
+        /* with every arrow shown, those of the selection stand out and the others step back */
+        bool dim = sel && !mine;
+        ren_arrow(xa, ya, (float)x1 + 0.5f, yb, width + 1.5f,
+                  (rgba){255, 255, 255, dim ? 90 : 200});
+        ren_arrow(xa, ya, (float)x1 + 0.5f, yb, mine && sel ? width * 1.4f : width,
+                  dim ? (rgba){90, 90, 90, 110} : COL_WAKE);
         drawn++;
     }
     ren_unclip();

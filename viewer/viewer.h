@@ -163,10 +163,12 @@ void lanes_draw(struct app *app);
 void lanes_free(void); /* per-frame caches of lanes.c */
 void wakes_draw(struct app *app);
 void lane_label(const struct app *app, const struct lane *lane, char *buf, size_t len);
-/* The owner of `obj` at time t (thread index) and the number of waiters, for tooltips. */
+/* The owner of `obj` at time t (thread index), the number of holders and of waiters, for tooltips.
+ */
 int object_rows(const struct cvz_trace *trace, int32_t obj);
 bool object_shown_contended(const struct app *app, int32_t obj); /* waited on, even if never got */
-int32_t object_holder_at(const struct cvz_trace *trace, int32_t obj, cvz_ns t, int *nwaiters);
+int32_t object_holder_at(const struct cvz_trace *trace, int32_t obj, cvz_ns t, int *nwaiters,
+                         int *nholders);
 
 /* ---- the application state --------------------------------------------------------------- */
 
