@@ -1908,6 +1908,14 @@ void lanes_draw(struct app *app)
     wakes_draw(app);
     /* separator between labels and timeline */
     ren_rect(v->x0 - 1, v->y0, 1, v->y1 - v->y0, (rgba){180, 180, 180, 255});
+    /* where the visible lanes are among all of them, when they do not fit */
+    int area = v->y1 - v->y0;
+    if (app->content_h > area && area > 0) {
+        int bar_h = (int)((double)area * area / app->content_h), w = ren_px(5);
+        if (bar_h < ren_px(12)) bar_h = ren_px(12);
+        int bar_y = v->y0 + (int)((double)(area - bar_h) * v->scroll / (app->content_h - area));
+        ren_rect(v->width - w - 1, bar_y, w, bar_h, (rgba){120, 120, 120, 160});
+    }
 }
 
 void lanes_free(void)
