@@ -248,6 +248,7 @@ void app_select_lane(struct app *app, int li)
     }
     app->details_open = li >= 0;
     app_layout(app);
+    app_scroll_to_lane(app, li); /* the details panel may have covered it */
     app->dirty = true;
 }
 

@@ -345,6 +345,8 @@ static int draw_lines(enum font_id f, int x, int y, int max_w, int max_lines, co
     return n;
 }
 
+static struct cvz_stats *stats_get(struct app *app);
+
 static void details_draw(struct app *app, int y)
 {
     const struct view *v = &app->view;
@@ -395,11 +397,29 @@ static void details_draw(struct app *app, int y)
     } else if (lane->kind == LANE_LOCK || lane->kind == LANE_CPU || lane->kind == LANE_PROC) {
         if (lane->kind == LANE_LOCK) {
             const struct cvz_object *o = &tr->objects[lane->index];
-            snprintf(body, sizeof(body),
-                     "%s in pid %d at 0x%llx: %zu acquisitions%s\nt: statistics panel (waits, "
-                     "holds)   e: wake arrows all/selection",
-                     o->kind < CVZ_OBJ__COUNT ? cvz_obj_kind_names[o->kind] : "object", o->pid,
-                     (unsigned long long)o->addr, o->nholds, o->contended ? ", contended" : "");
+            int n = snprintf(body, sizeof(body), "%s in pid %d at 0x%llx: %zu acquisitions%s\n",
+                             o->kind < CVZ_OBJ__COUNT ? cvz_obj_kind_names[o->kind] : "object",
+                             o->pid, (unsigned long long)o->addr, o->nholds,
+                             o->contended ? ", contended" : "");
+            /* the same figures as the statistics panel and `conviz report` */
+            const struct cvz_stats *st = stats_get(app);
+            for (size_t i = 0; st && i < st->nobjects && n > 0 && (size_t)n < sizeof(body); i++) {
+                const struct cvz_object_stats *os = &st->objects[i];
+                if (os->obj != lane->index) continue;
+                char wt[32], wm[32], ht[32], hm[32];
+                fmt_dur(os->wait_total, wt, sizeof(wt));
+                fmt_dur(os->wait_max, wm, sizeof(wm));
+                fmt_dur(os->hold_total, ht, sizeof(ht));
+                fmt_dur(os->hold_max, hm, sizeof(hm));
+                snprintf(body + n, sizeof(body) - (size_t)n,
+                         "%s: %llu acquired, %llu contended (%.0f%%), %llu failed; waited %s "
+                         "(max %s), held %s (max %s); %u threads, %llu owner changes",
+                         app->has_range ? "in the range" : "in the trace",
+                         (unsigned long long)os->acquisitions, (unsigned long long)os->contended,
+                         os->contended_pct, (unsigned long long)os->failed, wt, wm, ht, hm,
+                         os->nthreads, (unsigned long long)os->owner_changes);
+                break;
+            }
         } else if (lane->kind == LANE_CPU) {
             const struct cvz_cpu *c = &tr->cpus[lane->index];
             cvz_ns busy = 0;
