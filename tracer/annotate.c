@@ -23,8 +23,9 @@ void conviz__name_object(const void *addr, const char *kind, const char *name)
     int k = CVZ_OBJ_OTHER;
     for (int i = 0; kind && i < CVZ_OBJ__COUNT; i++)
         if (strcmp(kind, cvz_w_kind_names[i]) == 0) k = i;
+    uint64_t ts = cvz_now();                      /* before the insert, like every declaration */
     cvz_w_seen_insert((uint64_t)(uintptr_t)addr); /* no automatic name after this one */
-    cvz_w_declare_named(k, addr, name, NULL, cvz_now());
+    cvz_w_declare_named(k, addr, name, NULL, ts);
     cvz_leave();
 }
 

@@ -220,6 +220,12 @@ static const char *gil_by_pattern(int kind, uint64_t addr, const char *fn)
     return NULL;
 }
 
+void cvz_w_declare_miss(int kind, const void *obj, void *caller)
+{
+    uint64_t ts = cvz_now(); /* before the insert: see cvz_w_declare */
+    if (!cvz_w_seen_insert((uint64_t)(uintptr_t)obj)) cvz_w_declare_slow(kind, obj, caller, ts);
+}
+
 void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts)
 {
     int saved_errno = errno; /* the wrappers' fast paths never touch errno; this path may */
@@ -315,8 +321,8 @@ void cvz_w_acquired(int kind, const void *obj, int mode, int res, uint64_t t_req
                     void *caller)
 {
     if (!cvz_enter()) return;
+    cvz_w_declare(kind, obj, caller);
     uint64_t ts = cvz_now();
-    cvz_w_declare(kind, obj, caller, t_req ? t_req : ts);
     uint32_t depth = 0;
     if (res == CVZ_ACQ_OK)
         depth = held_push(obj, ts, mode);
@@ -332,8 +338,8 @@ void cvz_w_acquired(int kind, const void *obj, int mode, int res, uint64_t t_req
 uint64_t cvz_w_request(int kind, const void *obj, int mode, void *caller)
 {
     if (!cvz_enter()) return 0;
+    cvz_w_declare(kind, obj, caller);
     uint64_t ts = cvz_now();
-    cvz_w_declare(kind, obj, caller, ts);
     cvz_rec(CVZ_EV_LOCK_REQUEST, (uint16_t)(mode & CVZ_SUB_SHARED), ts, (uint64_t)(uintptr_t)obj, 0,
             0, 0);
     cvz_leave();
@@ -364,8 +370,8 @@ void cvz_w_obj_event(int ev, int kind, const void *obj, uint16_t sub, uint64_t a
 {
     if (!cvz_enter()) return;
     if (!ts) {
+        cvz_w_declare(kind, obj, caller);
         ts = cvz_now();
-        cvz_w_declare(kind, obj, caller, ts);
     }
     cvz_rec((uint16_t)ev, sub, ts, (uint64_t)(uintptr_t)obj, a, b, 0);
     cvz_leave();

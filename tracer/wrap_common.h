@@ -117,9 +117,6 @@ static inline int cvz_w_on(void)
     return cvz_active();
 }
 
-/* Mode bits for the lock helpers: exclusive (0) or shared (CVZ_SUB_SHARED); count for sems. */
-#define CVZ_W_SEM 0x8000 /* internal: object is a semaphore (record its count) */
-
 /* The one release pattern: stamp and declare, release for real, record (only when it
  * succeeded).  The declaration comes before the real call: once the object is released its
  * owner may destroy it at once (a semaphore on a waiter's stack), and a late declare would
@@ -128,21 +125,12 @@ static inline int cvz_w_on(void)
     do {                                                                                           \
         if (!cvz_w_on()) return (call);                                                            \
         void *caller_ = __builtin_return_address(0);                                               \
+        cvz_w_declare_early(kind, obj, caller_);                                                   \
         uint64_t ts_ = cvz_now();                                                                  \
-        cvz_w_declare_early(kind, obj, caller_, ts_);                                              \
         int ret_ = (call);                                                                         \
         if (ret_ == 0) cvz_w_released(kind, obj, mode, ts_, -1, caller_);                          \
         return ret_;                                                                               \
     } while (0)
-
-/* One acquisition in progress, on the wrapper's stack. */
-struct cvz_w_acq {
-    uint64_t t_req; /* 0 until a lock.request was recorded */
-    const void *obj;
-    uint16_t kind; /* enum cvz_obj_kind */
-    uint16_t mode; /* 0 or CVZ_SUB_SHARED */
-    void *caller;
-};
 
 /* An acquisition that succeeded at once (trylock / the fast path): one lock.acquire, wait 0.
  * `res` is an enum cvz_acq_result; count is -1 unless a semaphore value is known. */
@@ -170,7 +158,11 @@ CVZ_HIDDEN void cvz_w_destroy(int kind, const void *obj, void *caller);
 /* Declare with a given name (sem_open, annotation API); `shared` may be NULL. */
 CVZ_HIDDEN void cvz_w_declare_named(int kind, const void *obj, const char *name, const char *shared,
                                     uint64_t ts);
-/* Declare at first use (one hash probe when already declared); ts: the first event's time. */
+/* Declare at first use: one hash probe when already declared.  Always called before the
+ * event's time is taken: the thread that inserts an object into the seen set stamps its
+ * declaration before the insert, so every event of any thread that found the object there is
+ * stamped later than the declaration. */
+CVZ_HIDDEN void cvz_w_declare_miss(int kind, const void *obj, void *caller);
 CVZ_HIDDEN void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts);
 CVZ_HIDDEN int cvz_w_seen_insert(uint64_t obj); /* 1 when already there */
 #define CVZ_W_SEEN_BITS 18
@@ -179,27 +171,26 @@ static inline uint32_t cvz_w_seen_hash(uint64_t key)
 {
     return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - CVZ_W_SEEN_BITS));
 }
-static inline void cvz_w_declare(int kind, const void *obj, void *caller, uint64_t ts)
+static inline int cvz_w_seen_home(const void *obj)
 {
     uint64_t key = (uint64_t)(uintptr_t)obj;
     uint64_t *tab = __atomic_load_n(&cvz_w_seen_tab, __ATOMIC_ACQUIRE);
-    if (cvz_likely(tab != NULL) &&
-        cvz_likely(__atomic_load_n(&tab[cvz_w_seen_hash(key)], __ATOMIC_RELAXED) == key))
-        return; /* the usual case: found at its home slot */
-    if (cvz_unlikely(!cvz_w_seen_insert(key))) cvz_w_declare_slow(kind, obj, caller, ts);
+    return cvz_likely(tab != NULL) &&
+           cvz_likely(__atomic_load_n(&tab[cvz_w_seen_hash(key)], __ATOMIC_RELAXED) == key);
 }
-
-/* The same outside the guard, for wrappers that stamp before the real call and record after
- * it (CVZ_RELEASE, sem_post, cond signal): cvz_w_released does not declare. */
-static inline void cvz_w_declare_early(int kind, const void *obj, void *caller, uint64_t ts)
+/* Inside the guard. */
+static inline void cvz_w_declare(int kind, const void *obj, void *caller)
 {
-    uint64_t key = (uint64_t)(uintptr_t)obj;
-    uint64_t *tab = __atomic_load_n(&cvz_w_seen_tab, __ATOMIC_ACQUIRE);
-    if (cvz_likely(tab != NULL) &&
-        cvz_likely(__atomic_load_n(&tab[cvz_w_seen_hash(key)], __ATOMIC_RELAXED) == key))
-        return;
+    if (cvz_likely(cvz_w_seen_home(obj))) return; /* the usual case: found at its home slot */
+    cvz_w_declare_miss(kind, obj, caller);
+}
+/* Outside the guard, for wrappers that stamp before the real call and record after it
+ * (CVZ_RELEASE, sem_post, cond signal; cvz_w_released does not declare). */
+static inline void cvz_w_declare_early(int kind, const void *obj, void *caller)
+{
+    if (cvz_likely(cvz_w_seen_home(obj))) return;
     if (cvz_enter()) {
-        cvz_w_declare(kind, obj, caller, ts);
+        cvz_w_declare_miss(kind, obj, caller);
         cvz_leave();
     }
 }

@@ -22,9 +22,9 @@ static void wait_begin(pthread_cond_t *c, pthread_mutex_t *m, int timed, void *c
 {
     int saved = errno;
     if (!cvz_enter()) return;
+    cvz_w_declare(CVZ_OBJ_MUTEX, m, caller);
+    cvz_w_declare(CVZ_OBJ_CONDVAR, c, caller);
     uint64_t ts = cvz_now();
-    cvz_w_declare(CVZ_OBJ_MUTEX, m, caller, ts);
-    cvz_w_declare(CVZ_OBJ_CONDVAR, c, caller, ts);
     cvz_rec(CVZ_EV_COND_WAIT, 0, ts, (uint64_t)(uintptr_t)c, (uint64_t)(uintptr_t)m,
             (uint64_t)timed, 0);
     cvz_leave();
@@ -68,8 +68,8 @@ static int cond_simple(cond_fn *real, int ev, pthread_cond_t *c, void *caller)
     /* stamped before the real call (the wake it causes comes later), recorded after it (the
      * signaller usually holds the mutex: its critical section grows by a clock read only) */
     if (!cvz_w_on()) return real(c);
+    cvz_w_declare_early(CVZ_OBJ_CONDVAR, c, caller);
     uint64_t ts = cvz_now();
-    cvz_w_declare_early(CVZ_OBJ_CONDVAR, c, caller, ts);
     int ret = real(c);
     cvz_w_obj_event(ev, CVZ_OBJ_CONDVAR, c, 0, 0, 0, caller, ts);
     return ret;

@@ -113,8 +113,8 @@ int sem_trywait(sem_t *s)
 int sem_post(sem_t *s)
 {
     if (!cvz_w_on()) return REAL(sem_post)(s);
+    cvz_w_declare_early(CVZ_OBJ_SEM, s, __builtin_return_address(0));
     uint64_t ts = cvz_now();
-    cvz_w_declare_early(CVZ_OBJ_SEM, s, __builtin_return_address(0), ts);
     int ret = REAL(sem_post)(s);
     int err = errno;
     if (ret == 0) cvz_w_released(CVZ_OBJ_SEM, s, 0, ts, value_of(s), __builtin_return_address(0));
@@ -153,8 +153,9 @@ sem_t *sem_open(const char *name, int oflag, ...)
         const char *shared = cvz_w_shared_key((uint64_t)(uintptr_t)s, key, sizeof key, NULL, 0);
         /* A second sem_open of the same name returns the same address: declare once. */
         remember_name(s, name);
+        uint64_t ts = cvz_now(); /* before the insert, like every declaration */
         if (!cvz_w_seen_insert((uint64_t)(uintptr_t)s))
-            cvz_w_declare_named(CVZ_OBJ_SEM, s, name, shared, cvz_now());
+            cvz_w_declare_named(CVZ_OBJ_SEM, s, name, shared, ts);
         cvz_leave();
     }
     errno = err;
