@@ -295,12 +295,6 @@ static void held_drop(struct held *h)
     held_n--;
 }
 
-int cvz_w_held_mode(const void *obj)
-{
-    struct held *h = held_find(obj);
-    return h ? (int)h->mode : -1;
-}
-
 void cvz_w_rehold(const void *obj, uint64_t ts)
 {
     if (!cvz_enter()) return;

@@ -117,7 +117,7 @@ static inline int cvz_w_on(void)
     return cvz_active();
 }
 
-/* The one release pattern: stamp and declare, release for real, record (only when it
+/* The one release pattern: declare, stamp, release for real, record (only when it
  * succeeded).  The declaration comes before the real call: once the object is released its
  * owner may destroy it at once (a semaphore on a waiter's stack), and a late declare would
  * then name a new object. */
@@ -144,9 +144,6 @@ CVZ_HIDDEN uint64_t cvz_w_request(int kind, const void *obj, int mode, void *cal
  * the record is written outside the critical section, which grows by one clock read only. */
 CVZ_HIDDEN void cvz_w_released(int kind, const void *obj, int mode, uint64_t ts, long count,
                                void *caller);
-/* The calling thread's current mode on a lock it holds (rwlock unlock): CVZ_SUB_SHARED, 0, or
- * -1 when it holds nothing known. */
-CVZ_HIDDEN int cvz_w_held_mode(const void *obj);
 /* cond.wait released the mutex; cond.wake reacquired it: restart its hold time. */
 CVZ_HIDDEN void cvz_w_rehold(const void *obj, uint64_t ts);
 /* A simple event on an object (signal, broadcast, barrier).  ts 0: now, and declared here;
@@ -223,9 +220,10 @@ CVZ_HIDDEN pid_t cvz_w_tid_of(unsigned long thread);
 CVZ_HIDDEN size_t cvz_w_json_str(char *dst, size_t cap, const char *s);
 /* Record a thread name for the thread with kernel id tid (the calling thread when 0). */
 CVZ_HIDDEN void cvz_w_thread_name(pid_t tid, const char *name);
-extern const char *const cvz_w_kind_names[CVZ_OBJ__COUNT];
+CVZ_HIDDEN extern const char *const cvz_w_kind_names[CVZ_OBJ__COUNT];
 
-/* symbols.c: symbol (+offset) of addr, or NULL; `exact_object`: only data objects. */
+/* symbols.c: symbol (+offset) of addr, or NULL; data_only: only data objects (else code too,
+ * and "module+0xoff" for code in a stripped module). */
 CVZ_HIDDEN const char *cvz_w_symbol(uint64_t addr, char *buf, size_t len, int data_only);
 CVZ_HIDDEN void cvz_w_symbols_fork_child(void);
 /* symbols.c: "dev:inode:offset" when addr is in a shared file mapping, else NULL; the mapped
@@ -233,7 +231,8 @@ CVZ_HIDDEN void cvz_w_symbols_fork_child(void);
 CVZ_HIDDEN const char *cvz_w_shared_key(uint64_t addr, char *buf, size_t len, char *path,
                                         size_t path_len);
 
-/* The helpers above save and restore errno; wrappers that record after the real call do too. */
+/* The lock helpers never change errno (only the declaration slow path does, and it restores
+ * it); wrappers that call something else after the real call keep errno with this. */
 #define CVZ_KEEP_ERRNO(stmt)                                                                       \
     do {                                                                                           \
         int saved_errno_ = errno;                                                                  \
