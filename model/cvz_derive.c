@@ -241,6 +241,8 @@ struct derive {
     size_t capwakes, capmarks;
     struct link *links;
     size_t nlinks, caplinks;
+    size_t *meta; /* raw indexes of the metadata (name) events */
+    size_t nmeta, capmeta;
 };
 
 static void broken(struct derive *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -367,9 +369,15 @@ static bool pass1(struct derive *d)
     /* events with a thread first; metadata (names) after, for threads that exist */
     for (size_t i = 0; i < s->nraw; i++) {
         struct cvz_raw *r = cvz_raw_at(s, i);
-        if (r->kind == CVZ_EV_PROCESS_NAME || r->kind == CVZ_EV_THREAD_NAME) continue;
+        if (r->kind == CVZ_EV_PROCESS_NAME || r->kind == CVZ_EV_THREAD_NAME) {
+            size_t *m = PUSH(d->meta, d->nmeta, d->capmeta);
+            if (!m) return false;
+            *m = i;
+            continue;
+        }
         int32_t t = thr_get(d, r->pid, r->tid);
         if (t < 0) return false;
+        r->tid = t; /* from now on: the thread's temporary index (pid stays) */
         struct thr *th = &d->thr[t];
         struct proc *pr = &d->proc[th->proc];
         cvz_ns end = r->ts;
@@ -435,8 +443,8 @@ static bool pass1(struct derive *d)
             break;
         }
     }
-    for (size_t i = 0; i < s->nraw; i++) {
-        struct cvz_raw *r = cvz_raw_at(s, i);
+    for (size_t k = 0; k < d->nmeta; k++) {
+        struct cvz_raw *r = cvz_raw_at(s, d->meta[k]);
         if (r->kind == CVZ_EV_THREAD_NAME) {
             int32_t t = hmap_get(&d->thr_map, (uint32_t)r->pid, (uint32_t)r->tid);
             if (t >= 0) set_thread_name(&d->thr[t], extra_s1(d, r->b), r->ts);
@@ -449,6 +457,8 @@ static bool pass1(struct derive *d)
             }
         }
     }
+    for (size_t k = 0; k < d->nmeta; k++)
+        cvz_raw_at(s, d->meta[k])->tid = -1; /* applied: nothing more to do with them */
     /* extents: a thread that never exits lives until its process ends */
     for (size_t i = 0; i < d->nproc; i++) {
         struct proc *p = &d->proc[i];
@@ -768,7 +778,7 @@ static uint8_t lock_reason(uint8_t kind)
 static void on_event(struct derive *d, const struct cvz_raw *r)
 {
     struct cvz_trace *tr = d->tr;
-    int32_t ti = r->tid; /* final index, set after pass 1 */
+    int32_t ti = d->thr[r->tid].final; /* r->tid: the temporary index pass 1 stored */
     struct thr *t = thr_of(d, ti);
     cvz_ns ts = r->ts;
     int32_t o;
@@ -1487,15 +1497,6 @@ void cvz_derive(struct cvz_trace *tr, struct cvz_raw_set *set)
                 cp->threads[b - 1] = x;
             }
     }
-    for (size_t i = 0; i < set->nraw; i++) {
-        struct cvz_raw *r = cvz_raw_at(set, i);
-        if (r->kind == CVZ_EV_PROCESS_NAME || r->kind == CVZ_EV_THREAD_NAME) {
-            r->tid = -1;
-            continue;
-        }
-        int32_t t = hmap_get(&d->thr_map, (uint32_t)r->pid, (uint32_t)r->tid);
-        r->tid = t >= 0 ? d->thr[t].final : -1;
-    }
 
     /* pass 2 in time order: each parser sorted its own events (stable, in its thread); merge
      * the two sorted sequences here, the first parser's first on equal times (file order) */
@@ -1696,6 +1697,7 @@ out:
     free(d->objx);
     free(d->pipes);
     free(d->links);
+    free(d->meta);
     free(d->thr_by_final);
     hmap_free(&d->thr_map);
     hmap_free(&d->proc_map);
