@@ -21,19 +21,21 @@ with open(sys.argv[1], "w") as f:
         f.write(line)
         size += len(line)
 PY
-best() { # best wall time of 2 runs of "$@", in seconds
-    b=""
-    for i in 1 2; do
-        t0=$(date +%s.%N)
-        "$@" > /dev/null
-        t1=$(date +%s.%N)
-        t=$(echo "$t1 - $t0" | bc)
-        if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" = 1 ]; then b=$t; fi
-    done
-    echo "$b"
+# Runs alternate (plain, traced, plain, traced) so that a change in the machine's load does
+# not favour one side; the best of each side is kept.
+run_s() {
+    t0=$(date +%s.%N)
+    "$@" > /dev/null
+    t1=$(date +%s.%N)
+    echo "$t1 - $t0" | bc
 }
-plain=$(best xz -T2 -3 -c "$dir/in")
-traced=$(best "$conviz" record -q -o "$dir/t.json" -- xz -T2 -3 -c "$dir/in")
+min() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
+plain=""
+traced=""
+for i in 1 2; do
+    plain=$(min "$plain" "$(run_s xz -T2 -3 -c "$dir/in")")
+    traced=$(min "$traced" "$(run_s "$conviz" record -q -o "$dir/t.json" -- xz -T2 -3 -c "$dir/in")")
+done
 lines=$(grep -c . "$dir/t.json" || true)
 printf '%-28s %10s %10s %8s\n' "xz -T2 -3, 100 MB" plain conviz added
 printf '%-28s %9.2fs %9.2fs %+7.1f%%\n' "wall time (best of 2)" "$plain" "$traced" \
