@@ -568,6 +568,7 @@ static int32_t hold_add(struct derive *d, int32_t obj, cvz_ns t_req, cvz_ns t_ac
     struct cvz_object *o = &d->tr->objects[obj];
     struct cvz_hold *h = PUSH(o->holds, o->nholds, d->objx[obj].cap);
     if (!h) return -1;
+    memset(h, 0, sizeof *h);
     h->t_req = t_req;
     h->t_acq = t_acq;
     h->t_rel = -1;
@@ -607,6 +608,7 @@ static void wake_add(struct derive *d, cvz_ns t_from, cvz_ns t_to, int32_t from,
     if (t_from > t_to) return; /* a "waker" after the wake-up did not cause it (broken input) */
     struct cvz_wake *w = PUSH(tr->wakes, tr->nwakes, d->capwakes);
     if (!w) return;
+    memset(w, 0, sizeof *w);
     w->t_from = t_from;
     w->t_to = t_to;
     w->from_thread = from;
@@ -1212,6 +1214,7 @@ static void emit(struct spans *sp, cvz_ns t0, cvz_ns t1, uint8_t state, uint8_t 
     }
     struct cvz_span *s = PUSH(sp->s, sp->n, sp->cap);
     if (!s) return;
+    memset(s, 0, sizeof *s); /* padding too: the model's bytes are deterministic */
     s->t0 = t0;
     s->t1 = t1;
     s->state = state;
