@@ -478,9 +478,17 @@ void cvz_drain_all(bool final)
     for (uint32_t i = 0; i < hwm; i++) {
         uint32_t st = atomic_load_explicit(&slots[i].state, memory_order_acquire);
         if (st == CVZ_SLOT_FREE) continue;
-        if (atomic_load_explicit(&slots[i].head, memory_order_relaxed) !=
-            atomic_load_explicit(&slots[i].tail, memory_order_relaxed))
+        uint64_t head = atomic_load_explicit(&slots[i].head, memory_order_relaxed);
+        uint64_t tail = atomic_load_explicit(&slots[i].tail, memory_order_relaxed);
+        if (st == CVZ_SLOT_USED && !final && head - tail >= 64) {
+            /* A busy thread: leave its last, partly written group of 4 records (3 cache
+             * lines) to the next round; reading a line the thread is still filling makes the
+             * two CPUs bounce it. */
+            uint64_t whole = head & ~3ull;
+            if (whole > tail) cvz_ring_drain_slot(h, i, &o, whole - tail);
+        } else if (head != tail) {
             cvz_ring_drain_slot(h, i, &o, 0);
+        }
         if (st == CVZ_SLOT_EXITED) { /* owner gone and drained: recycle */
             atomic_store_explicit(&slots[i].state, CVZ_SLOT_FREE, memory_order_release);
             atomic_fetch_sub(&g_slots_used, 1);
