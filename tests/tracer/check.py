@@ -449,6 +449,10 @@ def check_annotate(t, args):
     names = [e["args"]["name"] for e in t.named("thread_name")]
     expect("producer" in names and "pthread-named" in names and "prctl-named" in names,
            f"thread names: {names}")
+    by_main = [e for e in t.named("thread_name") if e["args"]["name"] == "by-main"]
+    created = t.threads_created()
+    expect(len(by_main) == 1 and by_main[0]["tid"] == created[-1],
+           f"a name given by main to another thread is that thread's (tid {created[-1]})", by_main)
     expect(t.obj_by_name("my queue"), "object named by the API")
     marks = [e["args"]["text"] for e in t.named("user.mark")]
     expect(marks == ['checkpoint "1"'], f"marks: {marks}")
