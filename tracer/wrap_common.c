@@ -209,9 +209,13 @@ static int obj_pshared(int kind, const void *obj)
  * 3.7 to 3.13) lie at fixed distances from it. */
 static const char *gil_by_pattern(int kind, uint64_t addr, const char *fn)
 {
-    static uint64_t gil_mutex;
+    static uint64_t first_mutex; /* set once, by whichever thread declares it */
     if (strcmp(fn, "take_gil") != 0 && strcmp(fn, "drop_gil") != 0) return NULL;
-    if (!gil_mutex && kind == CVZ_OBJ_MUTEX && strcmp(fn, "take_gil") == 0) gil_mutex = addr;
+    uint64_t none = 0;
+    if (kind == CVZ_OBJ_MUTEX && strcmp(fn, "take_gil") == 0)
+        __atomic_compare_exchange_n(&first_mutex, &none, addr, false, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED);
+    uint64_t gil_mutex = __atomic_load_n(&first_mutex, __ATOMIC_RELAXED);
     if (!gil_mutex) return NULL;
     if (addr == gil_mutex) return "GIL";
     if (addr == gil_mutex - 0x30 && kind == CVZ_OBJ_CONDVAR) return "GIL.cond";

@@ -32,10 +32,14 @@ static long find_tid_offset(void)
 
 __attribute__((weak)) pid_t cvz_tid_of(unsigned long th)
 {
-    if (tid_offset == -1) tid_offset = find_tid_offset();
-    if (tid_offset < 0 || th == 0) return 0;
+    long off = __atomic_load_n(&tid_offset, __ATOMIC_RELAXED);
+    if (off == -1) { /* racing threads compute the same value */
+        off = find_tid_offset();
+        __atomic_store_n(&tid_offset, off, __ATOMIC_RELAXED);
+    }
+    if (off < 0 || th == 0) return 0;
     pid_t v;
-    memcpy(&v, (const unsigned char *)th + tid_offset, sizeof v);
+    memcpy(&v, (const unsigned char *)th + off, sizeof v);
     return v > 0 ? v : 0;
 }
 
