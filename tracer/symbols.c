@@ -271,6 +271,39 @@ static const char *gil_name(uint64_t off)
     }
 }
 
+/* The plain name of a C++ symbol (_ZL11queue_mutex -> queue_mutex, _ZN2ns4Pool4lockEv ->
+ * ns::Pool::lock): nested source names only, enough for the objects and functions a lock is
+ * named after; anything else (templates, lambdas, operators) is left mangled.  No malloc, so
+ * no __cxa_demangle. */
+static const char *demangle(const char *sym, char *out, size_t cap)
+{
+    const char *p = sym;
+    if (strncmp(p, "_Z", 2) != 0) return sym;
+    p += 2;
+    int nested = *p == 'N';
+    if (nested) p++;
+    if (*p == 'L') p++; /* internal linkage */
+    size_t n = 0;
+    for (int part = 0;; part++) {
+        if (*p < '1' || *p > '9') break;
+        size_t len = 0;
+        while (*p >= '0' && *p <= '9')
+            len = len * 10 + (size_t)(*p++ - '0');
+        if (len == 0 || strnlen(p, len) < len || n + len + 3 > cap) return sym;
+        if (part) {
+            out[n++] = ':';
+            out[n++] = ':';
+        }
+        memcpy(out + n, p, len);
+        n += len;
+        p += len;
+        if (!nested) break;
+    }
+    if (n == 0 || (nested && *p != 'E')) return sym;
+    out[n] = '\0';
+    return out;
+}
+
 const char *cvz_w_symbol(uint64_t addr, char *buf, size_t len, int data_only)
 {
     const char *res = NULL;
@@ -280,7 +313,8 @@ const char *cvz_w_symbol(uint64_t addr, char *buf, size_t len, int data_only)
         if (!m->loaded) load_symbols(m);
         const struct sym *s = m->nsyms ? lookup(m, addr - m->base, data_only) : NULL;
         if (s) {
-            const char *name = m->strtab + s->name;
+            char plain[256];
+            const char *name = demangle(m->strtab + s->name, plain, sizeof plain);
             uint64_t off = addr - m->base - s->value;
             const char *gil = NULL;
             if (data_only && strcmp(name, "_PyRuntime") == 0 && is_python311(m))

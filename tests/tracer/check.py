@@ -445,6 +445,23 @@ def check_handoff(t, args):
     expect(len(posts) == rounds and len(acq) == rounds, f"{len(posts)} posts, {len(acq)} waits")
 
 
+def check_cxx(t, args):
+    check_lifetimes(t)
+    m = t.obj_by_name("queue_mutex")
+    expect(len(m) == 1, "std::mutex queue_mutex named by its symbol", t.named("object.declare"))
+    nacq, nrel, _ = check_holds(t, m[0])
+    expect(nacq >= 100 and nrel == nacq, f"queue_mutex: {nacq} acquisitions, {nrel} releases")
+    cv = t.obj_by_name("queue_ready")
+    expect(cv and t.named("cond.signal"), "condition_variable queue_ready signalled")
+    expect(len(t.named("cond.wait")) == len(t.named("cond.wake")), "every wait wakes")
+    joins = [e for e in t.named("block.begin") if e["args"].get("reason") == "join"]
+    expect(len(joins) == 1 and joins[0]["args"]["target"] in t.threads_created(),
+           "std::thread::join names the thread", joins)
+    sleeps = [e for e in t.named("block.begin") if e["args"].get("reason") == "sleep"]
+    expect(len(sleeps) == 5 and all(e["args"]["ns"] == 2000000 for e in sleeps),
+           "sleep_for(2ms) five times", sleeps)
+
+
 def check_annotate(t, args):
     names = [e["args"]["name"] for e in t.named("thread_name")]
     expect("producer" in names and "pthread-named" in names and "prctl-named" in names,
