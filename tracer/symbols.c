@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,14 +109,29 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
+/* dl_iterate_phdr counts the objects ever loaded and unloaded: read them from the first
+ * callback only, to know whether the module list can have changed. */
+static int load_count(struct dl_phdr_info *info, size_t size, void *data)
+{
+    if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs)
+        *(unsigned long long *)data = info->dlpi_adds + info->dlpi_subs;
+    return 1;
+}
+
 static struct module *find_module(uint64_t addr)
 {
+    static unsigned long long listed = ~0ull; /* load count when the list was last filled */
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < nmodules; i++)
             if (addr >= modules[i].lo && addr < modules[i].hi) return &modules[i];
         if (pass == 0) {
+            /* a heap or stack address is in no module: list them again only after a dlopen */
+            unsigned long long count = ~1ull;
+            dl_iterate_phdr(load_count, &count);
+            if (count == listed) return NULL;
             int index = 0;
             dl_iterate_phdr(add_module, &index);
+            listed = count;
         }
     }
     return NULL;

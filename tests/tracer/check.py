@@ -462,6 +462,12 @@ def check_cxx(t, args):
            "sleep_for(2ms) five times", sleeps)
 
 
+def check_dlopen(t, args):
+    expect(t.obj_by_name("plugin_lock"), "the dlopened library's static lock is named",
+           t.named("object.declare"))
+    expect([a for a in t.decl.values() if a["name"] == "mutex@main"], "the heap lock is mutex@main")
+
+
 def check_annotate(t, args):
     names = [e["args"]["name"] for e in t.named("thread_name")]
     expect("producer" in names and "pthread-named" in names and "prctl-named" in names,
