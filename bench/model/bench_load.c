@@ -155,8 +155,16 @@ int main(int argc, char **argv)
             nsizes++;
         }
     }
-    printf("Wall-clock MB/s depends on what else runs on the machine; CPU s is user+sys time of\n"
-           "the loading process (with 2 parser threads it adds both threads' time).\n\n");
+    char loadavg[64] = "?";
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (la) {
+        if (!fgets(loadavg, sizeof loadavg, la)) strcpy(loadavg, "?\n");
+        fclose(la);
+    }
+    printf("Wall-clock MB/s depends on what else runs on the machine (load average now: %.14s, "
+           "%ld CPUs);\nCPU s is user+sys time of the loading process (with 2 parser threads, "
+           "both threads' time).\n\n",
+           loadavg, sysconf(_SC_NPROCESSORS_ONLN));
     printf("%9s %7s | %9s | %-32s | %-32s | %9s %9s %9s\n", "events", "file MB", "read MB/s",
            "load, 1 parser thread", "load, 2 parser threads", "peak B/ev", "model B/ev",
            "heap B/ev");
