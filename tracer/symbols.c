@@ -37,10 +37,11 @@ struct module {
     const char *strtab;
     size_t strtab_len;
     struct sym *syms;
-    size_t nsyms;
+    size_t nsyms, syms_cap; /* syms is an anonymous mapping of syms_cap + 1 entries */
     void *map;
     size_t map_len;
     int python; /* 0 unknown, 1 CPython 3.11 (GIL offsets valid), -1 not */
+    int listed; /* seen by the last dl_iterate_phdr pass (a dlclosed one is dropped) */
 };
 
 #define MODULES_MAX 512
@@ -93,16 +94,21 @@ static int add_module(struct dl_phdr_info *info, size_t size, void *data)
     int first = (*(int *)data)++ == 0; /* dl_iterate_phdr lists the executable first */
     if (hi == 0) return 0;
     const char *path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : NULL;
+    const char *want = path ? path : "/proc/self/exe";
     for (size_t i = 0; i < nmodules; i++)
-        if (modules[i].base == info->dlpi_addr && modules[i].lo == lo && modules[i].hi == hi)
+        if (modules[i].base == info->dlpi_addr && modules[i].lo == lo && modules[i].hi == hi &&
+            strncmp(modules[i].path, want, sizeof modules[i].path - 1) == 0) {
+            modules[i].listed = 1;
             return 0;
+        }
     if (nmodules == MODULES_MAX) return 1;
     struct module *m = &modules[nmodules];
     memset(m, 0, sizeof *m);
     m->base = info->dlpi_addr;
     m->lo = lo;
     m->hi = hi;
-    snprintf(m->path, sizeof m->path, "%s", path ? path : "/proc/self/exe");
+    snprintf(m->path, sizeof m->path, "%s", want);
+    m->listed = 1;
     if (!path && !first)
         m->loaded = 1; /* an unnamed module that is not the executable (vdso): nothing to read */
     nmodules++;
@@ -129,9 +135,23 @@ static struct module *find_module(uint64_t addr)
             unsigned long long count = ~1ull;
             dl_iterate_phdr(load_count, &count);
             if (count == listed) return NULL;
+            for (size_t i = 0; i < nmodules; i++)
+                modules[i].listed = 0;
             int index = 0;
             dl_iterate_phdr(add_module, &index);
             listed = count;
+            /* drop the modules dlclose unloaded: another may now live at their addresses */
+            size_t kept = 0;
+            for (size_t i = 0; i < nmodules; i++) {
+                if (modules[i].listed) {
+                    modules[kept++] = modules[i];
+                    continue;
+                }
+                if (modules[i].map) munmap(modules[i].map, modules[i].map_len);
+                if (modules[i].syms)
+                    munmap(modules[i].syms, (modules[i].syms_cap + 1) * sizeof(struct sym));
+            }
+            nmodules = kept;
         }
     }
     return NULL;
@@ -223,6 +243,7 @@ static void load_symbols(struct module *m)
     m->strtab = (const char *)file + sh[symtab->sh_link].sh_offset;
     m->strtab_len = strtab_len;
     m->syms = out;
+    m->syms_cap = n;
     __atomic_store_n(&m->nsyms, k, __ATOMIC_RELEASE);
 }
 
