@@ -468,6 +468,13 @@ def check_dlopen(t, args):
     expect([a for a in t.decl.values() if a["name"] == "mutex@main"], "the heap lock is mutex@main")
 
 
+def check_errno(t, args):
+    # the program checks errno itself; here: its calls were traced
+    expect(t.obj_by_name("first_lock"), "first_lock declared")
+    ends = [e for e in t.named("block.end") if e["args"].get("fn") in ("read", "write")]
+    expect(sorted(e["args"]["res"] for e in ends) == [-1, -1, 1, 1], "two IO ok, two EBADF", ends)
+
+
 def check_annotate(t, args):
     names = [e["args"]["name"] for e in t.named("thread_name")]
     expect("producer" in names and "pthread-named" in names and "prctl-named" in names,
