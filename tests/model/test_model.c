@@ -890,6 +890,38 @@ static void test_two_parsers(void)
     free(buf);
 }
 
+/* posix_spawn then exec in the child, waited for by the parent: edges, parent, reaper, the
+ * exec'd command line, and marks */
+static void test_spawn_exec(void)
+{
+    struct cvz_trace *tr = load_file("spawn_exec.json");
+    CHECK(tr);
+    if (!tr) return;
+    check_invariants(tr);
+    CHECK_EQ(tr->broken, 0);
+    CHECK_EQ(tr->nprocs, 2);
+    int32_t parent = cvz_thread_find(tr, 10, 10), child = cvz_thread_find(tr, 11, 11);
+    CHECK(parent >= 0 && child >= 0);
+    CHECK(strcmp(tr->caption, "sh -c x") == 0);
+    CHECK(strcmp(tr->procs[1].cmdline, "y 1") == 0); /* the image after exec */
+    CHECK_EQ(tr->procs[1].ppid, 10);
+    CHECK_EQ(tr->procs[1].parent_thread, parent);
+    CHECK_EQ(tr->procs[1].reaped_by, parent);
+    CHECK_EQ(tr->procs[1].exit_status, 0);
+    CHECK(has_wake(tr, CVZ_WAKE_FORK, parent, child, US(2), US(3)));
+    CHECK(has_wake(tr, CVZ_WAKE_CHILD, child, parent, US(6), US(7)));
+    CHECK_EQ(reason_at(tr, 10, 10, US(5)), CVZ_R_CHILD);
+    CHECK_EQ(span_at(tr, 10, 10, US(5))->target, 1);
+    int execs = 0;
+    for (size_t i = 0; i < tr->nmarks; i++)
+        if (tr->marks[i].kind == CVZ_MARK_PROCESS_EXEC) {
+            execs++;
+            CHECK(tr->marks[i].thread == child && strcmp(tr->marks[i].text, "/bin/y") == 0);
+        }
+    CHECK_EQ(execs, 1);
+    cvz_trace_free(tr);
+}
+
 /* docs/trace-format.md has a "### `name`" heading per kind of cvz_events.def, and no other */
 static void test_docs(void)
 {
@@ -944,6 +976,7 @@ static const struct test_case cases[] = {
     {"docs", test_docs},
     {"fastpath", test_fastpath},
     {"two_parsers", test_two_parsers},
+    {"spawn_exec", test_spawn_exec},
 };
 
 int main(int argc, char **argv)
