@@ -89,10 +89,10 @@ static int parse_options(int argc, char **argv, struct report_opts *o)
     memset(o, 0, sizeof(*o));
     o->top = 10;
     o->sort_name = "wait";
-    optind = 1;
+    optind = 0; /* 0: glibc re-initialises, so options may follow the trace (GNU order) */
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'j':
             o->json = true;

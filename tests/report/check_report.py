@@ -128,6 +128,12 @@ text = report_text("counter.json")
 check("counter_lock" in text and "Deadlocks" in text, "counter: text report names the lock")
 report_text("counter.json", "--sort", "name", "--top", "1")
 
+# Options may follow the trace, as with other GNU tools: the same answer either way.
+rc, after, err = run("report", "--json", os.path.join(DATA, "counter.json"), "--top", "1")
+check(rc == 0, "report TRACE --top 1 (options after the trace) exits 0 (got %d: %s)" % (rc, err.strip()))
+before = run("report", "--json", "--top", "1", os.path.join(DATA, "counter.json"))[1]
+check(after == before, "options after the trace mean what they mean before it")
+
 # Range: the second round (acquisitions at 230..260 us from the start) only.
 d = report_json("counter.json", "--from", "200us", "--to", "300us")
 o = obj(d, "counter_lock")
