@@ -5,6 +5,7 @@ set -eu
 build=${1:-build}
 bin=$build/bin
 mkdir -p out
+caption="Producer/consumer with a bounded queue: producers wait on not_full, consumers on not_empty"
 for tool in conviz conviz-view scenario-prodcons; do
   [ -x "$bin/$tool" ] || { echo "demo: $bin/$tool is missing; run 'make build' first" >&2; exit 1; }
 done
@@ -12,8 +13,8 @@ done
 "$bin/conviz" report --top 5 out/demo.json
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "demo: opening the viewer (press ? for keys, q to quit)"
-  "$bin/conviz" view out/demo.json
+  "$bin/conviz" view --caption "$caption" out/demo.json
 else
-  "$bin/conviz" view --png out/demo.png --size 1600x900 out/demo.json
+  "$bin/conviz" view --png out/demo.png --size 1600x900 --caption "$caption" out/demo.json
   echo "demo: no display; the picture is out/demo.png (on a desktop: conviz view out/demo.json)"
 fi
