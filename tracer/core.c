@@ -57,8 +57,8 @@ static char g_ring_path[4300];
 static pthread_key_t g_exit_key;
 static bool g_key_ok;
 static bool g_atfork_done;
-static uint64_t g_fork_ts;
-static bool g_exec_locked; /* cvz_before_exec holds the drain lock until exec returns */
+static CVZ_TLS uint64_t g_fork_ts; /* per thread: two threads may fork at once */
+static bool g_exec_locked;         /* cvz_before_exec holds the drain lock until exec returns */
 
 static bool (*lttng_init_fn)(void);
 static void (*lttng_emit_fn)(const struct cvz_record *, const char *);
