@@ -462,15 +462,30 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
     return rc;
 }
 
-sighandler_t signal(int sig, sighandler_t handler)
-{
-    REAL(signal);
-    if (sig <= 0 || sig >= 65 || !atomic_load(&ours[sig])) return real_signal(sig, handler);
-    sighandler_t prev = real_signal(sig, handler);
-    if (prev == SIG_ERR) return prev;
-    atomic_store(&ours[sig], 0);
-    return SIG_DFL;
-}
+/* signal() and its older spellings: the program's disposition replaces ours, and the previous
+ * one it is told is SIG_DFL, as it would be untraced. */
+#define SIGNAL_LIKE(name)                                                                          \
+    sighandler_t name(int sig, sighandler_t handler)                                               \
+    {                                                                                              \
+        static sighandler_t (*real_fn)(int, sighandler_t);                                         \
+        if (!real_fn) real_fn = (sighandler_t(*)(int, sighandler_t))dlsym(RTLD_NEXT, #name);       \
+        if (!real_fn) {                                                                            \
+            errno = ENOSYS;                                                                        \
+            return SIG_ERR;                                                                        \
+        }                                                                                          \
+        if (sig <= 0 || sig >= 65 || !atomic_load(&ours[sig])) return real_fn(sig, handler);       \
+        sighandler_t prev = real_fn(sig, handler);                                                 \
+        if (prev == SIG_ERR) return prev;                                                          \
+        if (handler != SIG_HOLD) atomic_store(&ours[sig], 0);                                      \
+        return SIG_DFL;                                                                            \
+    }
+sighandler_t bsd_signal(int sig, sighandler_t handler);
+sighandler_t sysv_signal(int sig, sighandler_t handler);
+sighandler_t sigset(int sig, sighandler_t handler);
+SIGNAL_LIKE(signal)
+SIGNAL_LIKE(bsd_signal)
+SIGNAL_LIKE(sysv_signal)
+SIGNAL_LIKE(sigset)
 
 void cvz_lifecycle_init(void)
 {
