@@ -909,6 +909,7 @@ void cvz_exec_failed(void)
     snprintf(src, sizeof src, "%s.exec", g_ring_path);
     rename(src, g_ring_path);
     atomic_fetch_and(&cvz_hdr->flags, ~(uint32_t)CVZ_RF_EXEC);
+    if (cvz_sched == CVZ_SCHED_KIND_PERF) cvz_perf_resume();
     if (g_exec_locked) cvz_drain_unlock();
     g_exec_locked = false;
 }

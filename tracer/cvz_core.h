@@ -58,7 +58,9 @@ void cvz_drain_all(bool final);
 bool cvz_perf_open(void);  /* open per-CPU events; false when perf is not available */
 void cvz_perf_close(void); /* unmap and close (fork child, exit) */
 int cvz_perf_pollfds(struct pollfd *fds, int max);
+/* final: the image's last drain; closes the runs still open, then discards later records */
 void cvz_perf_drain(struct cvz_obuf *o, bool final);
+void cvz_perf_resume(void); /* exec failed: record again after a final drain */
 void cvz_proc_sample(struct cvz_obuf *o);
 void cvz_proc_reset(void);
 

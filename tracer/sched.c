@@ -34,10 +34,14 @@ struct perf_cpu {
     size_t map_size;
     int run_tid; /* traced thread on this CPU since run_since, 0 = none known */
     uint64_t run_since;
+    uint64_t run_cut; /* the thread was seen on another CPU from here (its switch-out here is
+                         not visible yet); UINT64_MAX: not seen */
 };
 
 static struct perf_cpu perf_cpus[MAX_CPUS];
 static int perf_ncpus;
+static uint64_t perf_closed_at; /* runs were closed as "open" up to here (0: never) */
+static bool perf_closed;        /* the image's last drain closed its runs: discard the rest */
 
 bool cvz_perf_open(void)
 {
@@ -46,6 +50,8 @@ bool cvz_perf_open(void)
     if (ncpu > MAX_CPUS) ncpu = MAX_CPUS;
     long page = sysconf(_SC_PAGESIZE);
     perf_ncpus = 0;
+    perf_closed = false;
+    perf_closed_at = 0;
     for (int cpu = 0; cpu < ncpu; cpu++) {
         struct perf_event_attr pa;
         memset(&pa, 0, sizeof pa);
@@ -146,10 +152,20 @@ static void handle(struct cvz_obuf *o, struct perf_cpu *pc, const struct perf_ev
                          (eh->misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT) ? CVZ_OUT_PREEMPT
                                                                           : CVZ_OUT_BLOCK);
             pc->run_tid = 0;
+        } else if (sid.time < perf_closed_at) {
+            /* before the end given to runs closed as "open" (exec that failed): unknown */
+            pc->run_tid = 0;
         } else {
             /* a switch-in while another run is open means we missed its switch-out (lost) */
             pc->run_tid = (int)sid.tid;
             pc->run_since = sid.time;
+            pc->run_cut = UINT64_MAX;
+            /* Records are handled in time order across CPUs: the same thread still "running"
+             * on another CPU left it before now, its switch-out is just not visible yet. */
+            for (int i = 0; i < perf_ncpus; i++)
+                if (&perf_cpus[i] != pc && perf_cpus[i].run_tid == (int)sid.tid &&
+                    perf_cpus[i].run_cut > sid.time)
+                    perf_cpus[i].run_cut = sid.time;
         }
         break;
     case PERF_RECORD_EXIT: {
@@ -174,38 +190,94 @@ static void handle(struct cvz_obuf *o, struct perf_cpu *pc, const struct perf_ev
     }
 }
 
+/* Copy the record at `tail` of CPU buffer `pc` into `buf`; returns its size (0: none whole). */
+static uint32_t peek(const struct perf_cpu *pc, uint64_t tail, uint64_t head, char *buf, size_t cap)
+{
+    if (tail >= head) return 0;
+    uint64_t off = tail % pc->data_size;
+    struct perf_event_header eh;
+    for (size_t k = 0; k < sizeof eh; k++) /* the header itself may wrap */
+        ((char *)&eh)[k] = pc->data[(off + k) % pc->data_size];
+    if (eh.size < sizeof eh || tail + eh.size > head) return 0;
+    if (eh.size > cap) { /* never seen: skip it, keep the header only */
+        memcpy(buf, &eh, sizeof eh);
+        return eh.size;
+    }
+    uint64_t first = pc->data_size - off;
+    if (first >= eh.size) {
+        memcpy(buf, pc->data + off, eh.size);
+    } else {
+        memcpy(buf, pc->data + off, first);
+        memcpy(buf + first, pc->data, eh.size - first);
+    }
+    return eh.size;
+}
+
+static uint64_t rec_time(const char *buf, uint32_t size)
+{
+    const struct perf_event_header *eh = (const void *)buf;
+    if (size > 1024 || eh->size < sizeof *eh + sizeof(struct sample_id)) return 0;
+    struct sample_id sid;
+    memcpy(&sid, buf + eh->size - sizeof sid, sizeof sid);
+    return sid.time;
+}
+
+/* DESIGN: the per-CPU buffers are merged by time, so that a thread's switch-in on one CPU is
+ * handled after its earlier runs on the others.  Only the image's last drain (final) closes
+ * the runs still open, as "open", at the last time known: the drain's own start or the latest
+ * record seen, whichever is later; then the source is closed and what the buffers receive
+ * later (the exiting threads keep running) is discarded, so that no later drain starts a run
+ * before that end.  Intermediate drains leave open runs open. */
 void cvz_perf_drain(struct cvz_obuf *o, bool final)
 {
+    uint64_t known = cvz_now(); /* before the heads are read: every run lasted until here */
+    static uint64_t heads[MAX_CPUS], tails[MAX_CPUS]; /* static: the drain lock is held */
+    for (int i = 0; i < perf_ncpus; i++) {
+        heads[i] = __atomic_load_n(&perf_cpus[i].meta->data_head, __ATOMIC_ACQUIRE);
+        tails[i] = perf_cpus[i].meta->data_tail;
+    }
+    if (perf_closed) { /* discard */
+        for (int i = 0; i < perf_ncpus; i++)
+            __atomic_store_n(&perf_cpus[i].meta->data_tail, heads[i], __ATOMIC_RELEASE);
+        return;
+    }
+    static union {
+        struct perf_event_header h;
+        char bytes[1024];
+    } next[MAX_CPUS];
+    static uint32_t size[MAX_CPUS];
+    static uint64_t when[MAX_CPUS];
+    for (int i = 0; i < perf_ncpus; i++) {
+        size[i] = peek(&perf_cpus[i], tails[i], heads[i], next[i].bytes, sizeof next[i]);
+        when[i] = size[i] ? rec_time(next[i].bytes, size[i]) : 0;
+    }
+    for (;;) {
+        int best = -1;
+        for (int i = 0; i < perf_ncpus; i++)
+            if (size[i] && (best < 0 || when[i] < when[best])) best = i;
+        if (best < 0) break;
+        if (size[best] <= sizeof next[best]) handle(o, &perf_cpus[best], &next[best].h);
+        if (when[best] > known) known = when[best];
+        tails[best] += size[best];
+        size[best] =
+            peek(&perf_cpus[best], tails[best], heads[best], next[best].bytes, sizeof next[best]);
+        when[best] = size[best] ? rec_time(next[best].bytes, size[best]) : 0;
+    }
+    for (int i = 0; i < perf_ncpus; i++)
+        __atomic_store_n(&perf_cpus[i].meta->data_tail, tails[i], __ATOMIC_RELEASE);
+    if (!final) return;
     for (int i = 0; i < perf_ncpus; i++) {
         struct perf_cpu *pc = &perf_cpus[i];
-        uint64_t head = __atomic_load_n(&pc->meta->data_head, __ATOMIC_ACQUIRE);
-        uint64_t tail = pc->meta->data_tail;
-        while (tail < head) {
-            union {
-                struct perf_event_header h;
-                char bytes[1024];
-            } buf;
-            uint64_t off = tail % pc->data_size;
-            struct perf_event_header eh;
-            /* the header itself may wrap */
-            for (size_t k = 0; k < sizeof eh; k++)
-                ((char *)&eh)[k] = pc->data[(off + k) % pc->data_size];
-            if (eh.size < sizeof eh || tail + eh.size > head) break;
-            if (eh.size <= sizeof buf) {
-                uint64_t first = pc->data_size - off;
-                if (first >= eh.size) {
-                    memcpy(buf.bytes, pc->data + off, eh.size);
-                } else {
-                    memcpy(buf.bytes, pc->data + off, first);
-                    memcpy(buf.bytes + first, pc->data, eh.size - first);
-                }
-                handle(o, pc, &buf.h);
-            }
-            tail += eh.size;
-        }
-        __atomic_store_n(&pc->meta->data_tail, tail, __ATOMIC_RELEASE);
-        if (final) emit_run(o, pc, cvz_now(), CVZ_OUT_OPEN);
+        emit_run(o, pc, pc->run_cut < known ? pc->run_cut : known, CVZ_OUT_OPEN);
     }
+    perf_closed = true;
+    perf_closed_at = known;
+}
+
+/* An exec failed after the final drain closed the runs: the image goes on recording. */
+void cvz_perf_resume(void)
+{
+    perf_closed = false;
 }
 
 /* ---- /proc sampler ----------------------------------------------------------------------- */

@@ -11,6 +11,9 @@
  *   fd              prints the fd number open() returns (the tracer's fds must not show)
  *   clock N         N times: print CLOCK_MONOTONIC ns before and after a lock+unlock, sleep 10 ms
  *                   (the tracer's timestamps must fall in between)
+ *   exit_busy FILE N  N threads lock, unlock and sleep 50 us in a loop while main calls exit()
+ *                   after 100 ms; each thread keeps (tid, completed lock+unlock pairs) in FILE
+ *                   (MAP_SHARED, read by the test after the process died)
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,6 +59,46 @@ static void *spin(void *arg)
     while (now_s() < end)
         x++;
     return arg;
+}
+
+struct busy_count {
+    volatile int tid;
+    volatile long pairs; /* lock+unlock pairs done (the release was recorded before) */
+};
+static struct busy_count *busy;
+
+static void *lock_busy(void *arg)
+{
+    struct busy_count *me = &busy[(long)arg];
+    me->tid = (int)syscall(SYS_gettid);
+    pthread_mutex_t *m = &counter_lock;
+    for (;;) {
+        pthread_mutex_lock(m);
+        counter++;
+        pthread_mutex_unlock(m);
+        me->pairs++;
+        struct timespec t = {0, 50000};
+        nanosleep(&t, NULL); /* wakes up often: preempts the exiting thread on a shared CPU */
+    }
+    return NULL;
+}
+
+static int exit_busy(const char *file, int n)
+{
+    int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || ftruncate(fd, 4096) < 0) {
+        perror(file);
+        return 1;
+    }
+    busy = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (busy == MAP_FAILED) return 1;
+    if (n < 1 || n > 64) n = 3;
+    for (long i = 0; i < n; i++) {
+        pthread_t th;
+        if (pthread_create(&th, NULL, lock_busy, (void *)i) != 0) return 1;
+    }
+    usleep(100000);
+    exit(0); /* the threads are still locking */
 }
 
 static int run_threads(int n, void *(*fn)(void *))
@@ -147,6 +192,7 @@ int main(int argc, char **argv)
         }
         return 0;
     }
+    if (strcmp(mode, "exit_busy") == 0 && argc > 3) return exit_busy(argv[2], atoi(argv[3]));
     if (strcmp(mode, "sleep") == 0) {
         for (int i = 0; i < 5; i++)
             usleep(30000);
