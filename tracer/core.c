@@ -46,6 +46,7 @@ static atomic_int g_active;     /* tracing on in this image */
 static atomic_int g_ready;      /* collector may run */
 static atomic_int g_stop;       /* final drain done: the collector stops */
 static atomic_int g_exit_once;  /* process.exit recorded */
+static atomic_int g_closed;     /* the final drain has begun: writers drain their own slot */
 static atomic_int g_drain_busy; /* the drain lock */
 static atomic_uint g_slot_hint; /* where slot allocation starts looking */
 static atomic_uint g_slots_hwm; /* slots ever used + 1 (the collector scans up to here) */
@@ -375,6 +376,28 @@ static void slot_release(void)
 
 /* ---- recording --------------------------------------------------------------------------- */
 
+/* DESIGN: once process.exit's final drain has begun (g_closed), no collector will read the
+ * rings again and, without `conviz record`, the ring file is gone; yet the other threads run
+ * until exit_group kills them.  A record written after that is drained by its own writer,
+ * under the drain lock, straight into the trace (slow, but only during the teardown).  The
+ * writer checks g_closed after publishing `head`; the final drain sets g_closed and waits a
+ * little before reading the heads, so a record is either seen by that drain or by its
+ * writer (the store-buffer delay between the two is far below the wait). */
+static void late_drain(struct cvz_slot *s)
+{
+    struct cvz_ring_header *h = cvz_hdr;
+    if (!h || cvz_out_fd < 0 || !cvz_drain_lock(1000)) return; /* stays in the ring file */
+    cvz_internal_enter();
+    char buf[4 * CVZ_LINE_MAX];
+    struct cvz_obuf o = {.buf = buf, .cap = sizeof buf, .fd = cvz_out_fd};
+    cvz_ring_drain_slot(h, (uint32_t)(s - cvz_ring_slots(h)), &o, 0);
+    cvz_ring_report_lost(h, &o, cvz_now());
+    cvz_obuf_flush(&o);
+    atomic_fetch_add(&h->lines, o.lines);
+    cvz_internal_leave();
+    cvz_drain_unlock();
+}
+
 static inline void rec_write(int tid, uint16_t kind, uint16_t sub, uint64_t ts, uint64_t obj,
                              uint64_t a, uint64_t b, uint64_t c)
 {
@@ -421,6 +444,7 @@ static inline void rec_write(int tid, uint16_t kind, uint16_t sub, uint64_t ts, 
     }
     atomic_signal_fence(memory_order_seq_cst);
     tls_in_rec = 0;
+    if (__builtin_expect(atomic_load_explicit(&g_closed, memory_order_relaxed), 0)) late_drain(s);
 }
 
 void cvz_rec(uint16_t kind, uint16_t sub, uint64_t ts, uint64_t obj, uint64_t a, uint64_t b,
@@ -735,6 +759,7 @@ static void image_start(const char *via)
     atomic_store(&g_stop, 0);
     atomic_store(&g_ready, 0);
     atomic_store(&g_exit_once, 0);
+    atomic_store(&g_closed, 0);
     bool have_collector = collector_start(); /* before perf: it must not trace itself */
     if (have_collector)
         choose_sched();
@@ -931,6 +956,8 @@ void cvz_process_exit(int status, int sig, const char *how)
     /* In a signal handler the lock may be held by the interrupted code: wait a little only;
      * whatever is not drained stays in the ring file for `conviz record` to recover. */
     if (cvz_drain_lock(h == CVZ_EXIT_SIGNAL ? 100 : 1000)) {
+        atomic_store(&g_closed, 1); /* from now on, writers drain their own records */
+        sleep_us(50);               /* let writers that missed it publish their head */
         cvz_drain_all(true);
         atomic_fetch_or(&cvz_hdr->flags, CVZ_RF_FINISHED);
         atomic_store(&g_stop, 1);
