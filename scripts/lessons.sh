@@ -103,24 +103,34 @@ while IFS='|' read -r name checkname command caption view_options; do
   # shellcheck disable=SC2206 # the command is a plain word list
   argv=($command)
   echo "== $name: ${argv[*]##*/}"
-  if ! record "$name" "${argv[@]}"; then
+  limit=$((300 * 1024))
+  case "$name" in *-py-*) limit=$((1024 * 1024)) ;; esac
+  # A run over the size budget is recorded again (twice at most): CPython's pool helper
+  # threads sometimes poll in a tight loop, which is timing, not the lesson.
+  for attempt in 1 2 3; do
+    if ! record "$name" "${argv[@]}"; then
+      size=-1
+      break
+    fi
+    trace=$out_dir/$name.json
+    # CPython: drop the uncontended lock events of single-threaded stretches (module imports
+    # take and drop the GIL ~800 times); tests/lessons/compact_trace.py says exactly what goes.
+    case "$name" in
+      *-py-*)
+        if [ "$mode" != test ]; then
+          /usr/bin/python3 "$root/tests/lessons/compact_trace.py" "$trace" "$trace.tmp" >/dev/null &&
+            mv "$trace.tmp" "$trace"
+        fi ;;
+    esac
+    size=$(stat -c %s "$trace")
+    [ "$mode" != test ] && [ "$size" -gt "$limit" ] || break
+    echo "lessons: $name: trace is $((size / 1024)) KB, over the $((limit / 1024)) KB limit (attempt $attempt)" >&2
+  done
+  if [ "$size" -lt 0 ]; then
     echo "lessons: $name: no trace was written" >&2
     failed=$((failed + 1))
     continue
   fi
-  trace=$out_dir/$name.json
-  # CPython: drop the uncontended lock events of single-threaded stretches (module imports
-  # take and drop the GIL ~800 times); tests/lessons/compact_trace.py says exactly what goes.
-  case "$name" in
-    *-py-*)
-      if [ "$mode" != test ]; then
-        /usr/bin/python3 "$root/tests/lessons/compact_trace.py" "$trace" "$trace.tmp" >/dev/null &&
-          mv "$trace.tmp" "$trace"
-      fi ;;
-  esac
-  size=$(stat -c %s "$trace")
-  limit=$((300 * 1024))
-  case "$name" in *-py-*) limit=$((1024 * 1024)) ;; esac
   if [ "$size" -gt "$limit" ]; then
     echo "lessons: $name: trace is $((size / 1024)) KB, over the $((limit / 1024)) KB limit: shorten the run" >&2
     [ "$mode" = test ] || failed=$((failed + 1))
