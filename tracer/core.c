@@ -64,6 +64,9 @@ static bool g_exec_locked;         /* cvz_before_exec holds the drain lock until
 static bool (*lttng_init_fn)(void);
 static void (*lttng_emit_fn)(const struct cvz_record *, const char *);
 
+/* Set by the vfork trampoline (lifecycle.c) on the calling thread; a vfork child runs on its
+ * parent's TLS, so it sees it set too.  Cleared once the pid shows the parent is back. */
+__attribute__((visibility("hidden"))) CVZ_TLS int cvz_tls_vfork;
 static CVZ_TLS int tls_guard;    /* inside a wrapper's recording */
 static CVZ_TLS int tls_internal; /* tracer code (collector, drains) */
 static CVZ_TLS pid_t tls_tid;
@@ -101,9 +104,20 @@ bool cvz_active(void)
     return atomic_load_explicit(&g_active, memory_order_relaxed);
 }
 
+/* True inside a vfork child (this thread called vfork and the pid is not ours). */
+static bool vfork_child_slow(void)
+{
+    if ((int)syscall(SYS_getpid) != cvz_pid) return true;
+    cvz_tls_vfork = 0; /* the parent runs again: the child has exec'd or exited */
+    return false;
+}
+#define IN_VFORK_CHILD() (__builtin_expect(cvz_tls_vfork, 0) && vfork_child_slow())
+
 bool cvz_enter(void)
 {
-    if (tls_guard | tls_internal) return false;
+    if (__builtin_expect(tls_guard | tls_internal | cvz_tls_vfork, 0)) {
+        if (tls_guard | tls_internal || vfork_child_slow()) return false;
+    }
     if (!atomic_load_explicit(&g_active, memory_order_relaxed)) return false;
     tls_guard = 1;
     return true;
@@ -139,6 +153,7 @@ int cvz_high_fd(int fd)
 
 bool cvz_in_vfork_child(void)
 {
+    /* the syscall, not cvz_tls_vfork: posix_spawn's clone(CLONE_VM) child does not set it */
     return (int)syscall(SYS_getpid) != cvz_pid;
 }
 
@@ -401,6 +416,7 @@ static void late_drain(struct cvz_slot *s)
 static inline void rec_write(int tid, uint16_t kind, uint16_t sub, uint64_t ts, uint64_t obj,
                              uint64_t a, uint64_t b, uint64_t c)
 {
+    if (IN_VFORK_CHILD()) return; /* its TLS and ring are its parent's */
     if (__builtin_expect(lttng_emit_fn != NULL, 0)) {
         struct cvz_record r = {ts, kind, sub, tid, obj, a, b, c};
         lttng_emit_fn(&r, NULL);
@@ -470,6 +486,7 @@ void cvz_rec_str(uint16_t kind, uint64_t ts, const char *args_json)
 void cvz_rec_str_tid(uint16_t kind, uint64_t ts, pid_t tid, const char *args_json)
 {
     if (!atomic_load_explicit(&g_active, memory_order_relaxed) || !args_json) return;
+    if (IN_VFORK_CHILD()) return;
     if (tid <= 0) tid = cvz_tid();
     if (lttng_emit_fn) {
         struct cvz_record r = {.ts = ts, .kind = kind, .tid = tid};

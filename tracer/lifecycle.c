@@ -2,8 +2,12 @@
  * fork, the exec family, posix_spawn/system/popen, _exit/_Exit, exit (on_exit), and fatal
  * signals (with sigaction/signal wrappers that keep our handlers invisible to the program).
  *
- * DESIGN (DESIGN.md §4): vfork is NOT wrapped (a C wrapper that returns twice corrupts the
- * parent); instead every hook here checks cvz_in_vfork_child() and does nothing there.  The
+ * DESIGN (DESIGN.md §4): vfork has no C wrapper (one that returns twice corrupts the parent);
+ * on x86-64 an assembly trampoline marks the calling thread (cvz_tls_vfork, shared with the
+ * child, which runs on the parent's TLS) and jumps to glibc's vfork, so the child and the
+ * parent return straight to the caller; the core then checks the pid on that thread's next
+ * recording and records nothing in the child.  Every hook here also checks
+ * cvz_in_vfork_child() and does nothing there (posix_spawn's clone child never calls them).  The
  * execl* variadic forms are routed through execve/execvp so there is one code path.  The fork
  * mechanics (fresh ring file, perf fds and collector in the child) live in pthread_atfork
  * handlers (core.c), so forks that do not go through our fork() wrapper are handled too; the
@@ -487,8 +491,35 @@ SIGNAL_LIKE(bsd_signal)
 SIGNAL_LIKE(sysv_signal)
 SIGNAL_LIKE(sigset)
 
+/* ---- vfork ----------------------------------------------------------------------------------
+ */
+__attribute__((visibility("hidden"))) pid_t (*cvz_real_vfork)(void);
+
+/* glibc's vfork could not be found (never expected): fork is a valid vfork. */
+__attribute__((visibility("hidden"), used)) pid_t cvz_vfork_fallback(void)
+{
+    return (pid_t)syscall(SYS_fork);
+}
+
+#if defined(__x86_64__)
+__asm__(".text\n"
+        ".globl vfork\n"
+        ".type vfork,@function\n"
+        "vfork:\n"
+        "    endbr64\n"
+        "    movq cvz_tls_vfork@gottpoff(%rip), %rax\n"
+        "    movl $1, %fs:(%rax)\n" /* this thread may be a vfork child from now on */
+        "    movq cvz_real_vfork(%rip), %rax\n"
+        "    testq %rax, %rax\n"
+        "    jz 1f\n"
+        "    jmp *%rax\n" /* tail jump: no frame of ours for the child to clobber */
+        "1:  jmp cvz_vfork_fallback\n"
+        ".size vfork, .-vfork\n");
+#endif
+
 void cvz_lifecycle_init(void)
 {
+    if (!cvz_real_vfork) cvz_real_vfork = (pid_t(*)(void))dlsym(RTLD_NEXT, "vfork");
     static bool done;
     if (done || !cvz_active()) return;
     done = true;

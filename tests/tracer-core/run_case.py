@@ -483,6 +483,31 @@ def case_exit_busy(c):
             return SKIP  # no mutex wrappers in this build
 
 
+def case_vfork(c):
+    """A vfork child shares its parent's memory and TLS: nothing it does (write, _exit) may be
+    recorded, in the parent's ring or under the parent's tid.  The parent's own read of the
+    pipe is recorded as usual."""
+    p, path = c.record([c.o.prog, "vfork"])
+    check(p.returncode == 0, f"status {p.returncode}: {p.stderr!r}")
+    wfd = int(p.stdout.decode().split()[0])
+    ev = load(path)
+    check_invariants(ev)
+    check(len({e["pid"] for e in ev}) == 1, "events of another pid (the vfork children)")
+    ex = named(ev, "process.exit")
+    check(len(ex) == 1 and ex[0]["args"]["status"] == 0, f"process.exit {ex}")
+    blocks = named(ev, "block.begin") + named(ev, "block.end")
+    writes = [e for e in blocks if e["args"].get("fn") in ("write", "writev")]
+    check(not writes, f"the children's write recorded in the parent: {writes[:2]}")
+    reads = [e for e in named(ev, "block.begin") if e["args"].get("fn") == "read"]
+    if blocks:  # the IO wrappers are linked in
+        check(len(reads) >= 3, f"the parent's 3 reads: {reads}")
+    begins = {}
+    for e in sorted(blocks, key=lambda e: e["ts"]):
+        n = begins.get(e["tid"], 0) + (1 if e["name"] == "block.begin" else -1)
+        check(0 <= n <= 1, f"block.begin/end unbalanced on tid {e['tid']}")
+        begins[e["tid"]] = n
+
+
 def case_exec_fail(c):
     """A failed exec is recorded and tracing simply continues in the same image."""
     p, path = c.record([c.o.prog, "exec_fail"])

@@ -14,6 +14,8 @@
  *   exit_busy FILE N  N threads lock, unlock and sleep 50 us in a loop while main calls exit()
  *                   after 100 ms; each thread keeps (tid, completed lock+unlock pairs) in FILE
  *                   (MAP_SHARED, read by the test after the process died)
+ *   vfork           3 times: vfork; the child writes its pid to a pipe and _exit(5)s; the
+ *                   parent reaps it and reads the pipe; prints the write end's fd number
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -99,6 +101,34 @@ static int exit_busy(const char *file, int n)
     }
     usleep(100000);
     exit(0); /* the threads are still locking */
+}
+
+/* The child never returns from here (a vfork child must not return from vfork's caller). */
+static pid_t vfork_writer(int wfd)
+{
+    pid_t child = vfork();
+    if (child == 0) {
+        char msg[16];
+        int len = snprintf(msg, sizeof msg, "%d\n", (int)getpid());
+        (void)!write(wfd, msg, (size_t)len); /* the write wrapper runs in the vfork child */
+        _exit(5);
+    }
+    return child;
+}
+
+static int vfork_write(void)
+{
+    int p[2];
+    if (pipe(p) < 0) return 1;
+    for (int i = 0; i < 3; i++) {
+        pid_t child = vfork_writer(p[1]);
+        int st = 0;
+        waitpid(child, &st, 0);
+        char buf[32];
+        if (read(p[0], buf, sizeof buf) <= 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 5) return 1;
+    }
+    printf("%d\n", p[1]);
+    return 0;
 }
 
 static int run_threads(int n, void *(*fn)(void *))
@@ -193,6 +223,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(mode, "exit_busy") == 0 && argc > 3) return exit_busy(argv[2], atoi(argv[3]));
+    if (strcmp(mode, "vfork") == 0) return vfork_write();
     if (strcmp(mode, "sleep") == 0) {
         for (int i = 0; i < 5; i++)
             usleep(30000);
