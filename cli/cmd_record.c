@@ -46,7 +46,7 @@ static void record_usage(FILE *f)
            "  --sched=perf|proc|none   scheduler-state source (default: perf, falling back to\n"
            "                           proc when perf_event_open is denied)\n"
            "  --no-sched               same as --sched=none\n"
-           "  --buffer-size BYTES      ring buffer per thread, e.g. 256K (default), 4M\n"
+           "  --buffer-size BYTES      ring buffer per thread, e.g. 256K, 1M (default), 4M\n"
            "  --follow-children        trace child processes too (default)\n"
            "  --no-follow-children     trace only PROGRAM's own process\n"
            "  --lttng[=only]           also (or only) emit LTTng-UST events (needs a session)\n"

@@ -244,7 +244,7 @@ static void read_settings(void)
     if (v && strcmp(v, "perf") == 0) c->sched_wanted = CVZ_SCHED_KIND_PERF;
     if (v && strcmp(v, "proc") == 0) c->sched_wanted = CVZ_SCHED_KIND_PROC;
     if (v && strcmp(v, "none") == 0) c->sched_wanted = CVZ_SCHED_KIND_NONE;
-    c->buffer = parse_size(env_get("CONVIZ_BUFFER"), 256 << 10);
+    c->buffer = parse_size(env_get("CONVIZ_BUFFER"), 1 << 20); /* sparse: only touched pages cost */
     if (c->buffer < 4096) c->buffer = 4096;
     if (c->buffer > (256u << 20)) c->buffer = 256u << 20;
     c->nslots = (uint32_t)parse_size(env_get("CONVIZ_RINGS"), 4096);

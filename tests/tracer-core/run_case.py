@@ -508,6 +508,29 @@ def case_vfork(c):
         begins[e["tid"]] = n
 
 
+def case_ring_size(c):
+    """Rings are 1 MiB per thread by default (CPython's start-up burst overflowed 256 KiB),
+    and --buffer-size / CONVIZ_BUFFER still choose: the ring file's header says how many
+    48-byte records a slot holds (the largest power of two that fits)."""
+    import struct
+    for buf, want in ((None, 16384), ("256K", 4096)):
+        extra = {"CONVIZ_KEEP_RINGS": "1"}
+        if buf:
+            extra["CONVIZ_BUFFER"] = buf
+        out = f"r{buf}.json"
+        p, path = c.preload([c.o.prog, "exit", "0"], out=out, extra_env=extra)
+        check(p.returncode == 0, f"status {p.returncode}: {p.stderr!r}")
+        rings = [f for f in os.listdir(path + ".d") if f.startswith("ring-")]
+        check(len(rings) == 1, f"ring files {rings}")
+        with open(os.path.join(path + ".d", rings[0]), "rb") as f:
+            head = f.read(20)
+        recs = struct.unpack_from("<I", head, 16)[0]
+        check(recs == want, f"buffer {buf or 'default'}: {recs} records per slot, want {want}")
+    if c.o.conviz:
+        p = subprocess.run([c.o.conviz, "record", "--help"], env=c.env, stdout=subprocess.PIPE)
+        check(b"1M (default)" in p.stdout, "record --help does not give the 1M default")
+
+
 def case_exec_fail(c):
     """A failed exec is recorded and tracing simply continues in the same image."""
     p, path = c.record([c.o.prog, "exec_fail"])
