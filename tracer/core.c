@@ -67,6 +67,7 @@ static void (*lttng_emit_fn)(const struct cvz_record *, const char *);
 /* Set by the vfork trampoline (lifecycle.c) on the calling thread; a vfork child runs on its
  * parent's TLS, so it sees it set too.  Cleared once the pid shows the parent is back. */
 __attribute__((visibility("hidden"))) CVZ_TLS int cvz_tls_vfork;
+static CVZ_TLS int tls_untraced; /* liblttng-ust's thread, or after process.exit: silent */
 static CVZ_TLS int tls_guard;    /* inside a wrapper's recording */
 static CVZ_TLS int tls_internal; /* tracer code (collector, drains) */
 static CVZ_TLS pid_t tls_tid;
@@ -115,8 +116,8 @@ static bool vfork_child_slow(void)
 
 bool cvz_enter(void)
 {
-    if (__builtin_expect(tls_guard | tls_internal | cvz_tls_vfork, 0)) {
-        if (tls_guard | tls_internal || vfork_child_slow()) return false;
+    if (__builtin_expect(tls_guard | tls_internal | cvz_tls_vfork | tls_untraced, 0)) {
+        if (tls_guard | tls_internal | tls_untraced || vfork_child_slow()) return false;
     }
     if (!atomic_load_explicit(&g_active, memory_order_relaxed)) return false;
     tls_guard = 1;
@@ -416,6 +417,7 @@ static void late_drain(struct cvz_slot *s)
 static inline void rec_write(int tid, uint16_t kind, uint16_t sub, uint64_t ts, uint64_t obj,
                              uint64_t a, uint64_t b, uint64_t c)
 {
+    if (__builtin_expect(tls_untraced, 0)) return;
     if (IN_VFORK_CHILD()) return; /* its TLS and ring are its parent's */
     if (__builtin_expect(lttng_emit_fn != NULL, 0)) {
         struct cvz_record r = {ts, kind, sub, tid, obj, a, b, c};
@@ -478,6 +480,52 @@ void cvz_rec_as(int tid, uint16_t kind, uint16_t sub, uint64_t ts, uint64_t obj,
     rec_write(tid, kind, sub, ts, obj, a, b, c);
 }
 
+/* liblttng-ust names its threads "<proc>-ust" (docs/lttng.md) */
+static bool ust_name(const char *args_json)
+{
+    const char *q = strstr(args_json, "\"name\":\"");
+    if (!q) return false;
+    q += 8;
+    const char *end = strchr(q, '"');
+    return end && end - q >= 4 && memcmp(end - 4, "-ust", 4) == 0;
+}
+
+bool cvz_untraced(void)
+{
+    return tls_untraced || tls_internal;
+}
+
+/* tids of untraced threads, so that their RUNNING runs are left out too (a few: liblttng-ust
+ * starts 2-3 threads per process image) */
+#define UNTRACED_MAX 64
+static _Atomic int g_untraced_tids[UNTRACED_MAX];
+
+bool cvz_untraced_tid(int tid)
+{
+    for (int i = 0; i < UNTRACED_MAX; i++) {
+        int t = atomic_load_explicit(&g_untraced_tids[i], memory_order_relaxed);
+        if (t == tid) return true;
+        if (t == 0) return false;
+    }
+    return false;
+}
+
+void cvz_set_untraced(bool discard)
+{
+    if (!tls_untraced) {
+        for (int i = 0; i < UNTRACED_MAX; i++) {
+            int expected = 0;
+            if (atomic_compare_exchange_strong(&g_untraced_tids[i], &expected, cvz_tid())) break;
+        }
+    }
+    tls_untraced = 1;
+    struct cvz_slot *s = tls_slot;
+    /* what it recorded before it named itself (thread.create, thread.start, urcu's locks)
+     * and the collector has not written yet is dropped too */
+    if (discard && s)
+        atomic_store_explicit(&s->skip_below, atomic_load(&s->head), memory_order_release);
+}
+
 void cvz_rec_str(uint16_t kind, uint64_t ts, const char *args_json)
 {
     cvz_rec_str_tid(kind, ts, 0, args_json);
@@ -486,12 +534,16 @@ void cvz_rec_str(uint16_t kind, uint64_t ts, const char *args_json)
 void cvz_rec_str_tid(uint16_t kind, uint64_t ts, pid_t tid, const char *args_json)
 {
     if (!atomic_load_explicit(&g_active, memory_order_relaxed) || !args_json) return;
-    if (IN_VFORK_CHILD()) return;
+    if (tls_untraced || IN_VFORK_CHILD()) return;
     if (tid <= 0) tid = cvz_tid();
     if (lttng_emit_fn) {
         struct cvz_record r = {.ts = ts, .kind = kind, .tid = tid};
         lttng_emit_fn(&r, args_json);
         if (cvz_cfg.lttng == 2) return;
+    }
+    if (kind == CVZ_EV_THREAD_NAME && tid == cvz_tid() && ust_name(args_json)) {
+        cvz_set_untraced(true); /* after the LTTng side saw the name: it filters on its own */
+        return;
     }
     char pre[256];
     size_t n = cvz_format_str_prefix(pre, kind, ts, cvz_pid, tid);
@@ -777,6 +829,8 @@ static void image_start(const char *via)
     atomic_store(&g_ready, 0);
     atomic_store(&g_exit_once, 0);
     atomic_store(&g_closed, 0);
+    for (int i = 0; i < UNTRACED_MAX; i++)
+        atomic_store(&g_untraced_tids[i], 0);
     bool have_collector = collector_start(); /* before perf: it must not trace itself */
     if (have_collector)
         choose_sched();
@@ -968,6 +1022,9 @@ void cvz_process_exit(int status, int sig, const char *how)
     tls_done = 0; /* the exiting thread may have recorded thread.exit already */
     rec_write(cvz_tid(), CVZ_EV_PROCESS_EXIT, h, cvz_now(), 0, (uint64_t)(int64_t)status,
               (uint64_t)sig, 0);
+    /* What this thread does next is teardown (destructors, liblttng-ust's among them): not the
+     * program's.  The other threads run until exit_group and still record (late_drain). */
+    tls_untraced = 1;
     if (!cvz_hdr) return;
     atomic_fetch_or(&cvz_hdr->flags, CVZ_RF_EXITED);
     /* In a signal handler the lock may be held by the interrupted code: wait a little only;

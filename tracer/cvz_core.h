@@ -67,6 +67,12 @@ void cvz_proc_reset(void);
 /* core.c: record with an explicit tid (thread.create written by the child for its creator). */
 void cvz_rec_as(int tid, uint16_t kind, uint16_t sub, uint64_t ts, uint64_t obj, uint64_t a,
                 uint64_t b, uint64_t c);
+/* Untraced threads record nothing: liblttng-ust's (named "*-ust"; discard: drop what it
+ * recorded and nobody wrote yet), threads created by an untraced or tracer-internal thread,
+ * and the exiting thread after process.exit. */
+bool cvz_untraced(void);
+void cvz_set_untraced(bool discard);
+bool cvz_untraced_tid(int tid); /* for the scheduler source */
 /* Exec bookkeeping: flush for the new image, resume if exec failed. */
 bool cvz_in_vfork_child(void);
 void cvz_tls_reset_after_fork(void);

@@ -61,10 +61,12 @@ struct cvz_ring_header {
 struct cvz_slot {
     _Atomic uint32_t state; /* CVZ_SLOT_* */
     int32_t tid;
-    _Atomic uint64_t head; /* records written (monotonic over the slot's life) */
-    _Atomic uint64_t tail; /* records drained */
-    _Atomic uint64_t lost; /* records dropped because the ring was full */
-    uint64_t pad[4];
+    _Atomic uint64_t head;       /* records written (monotonic over the slot's life) */
+    _Atomic uint64_t tail;       /* records drained */
+    _Atomic uint64_t lost;       /* records dropped because the ring was full */
+    _Atomic uint64_t skip_below; /* records before this position are not to be written (the
+                                    thread turned out to be liblttng-ust's, see core.c) */
+    uint64_t pad[3];
 };
 
 /* An output buffer of whole JSON lines, appended to `fd` (O_APPEND) one write() per flush. */

@@ -175,10 +175,33 @@ static void *thread_trampoline(void *p)
     return ret;
 }
 
+/* A thread created by an untraced thread (liblttng-ust's, or the tracer starting liblttng-ust)
+ * is untraced from its first instruction. */
+struct untraced_box {
+    void *(*fn)(void *);
+    void *arg;
+};
+static void *untraced_trampoline(void *p)
+{
+    struct untraced_box box = *(struct untraced_box *)p;
+    free(p);
+    cvz_set_untraced(false);
+    return box.fn(box.arg);
+}
+
 int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
     REAL(pthread_create);
     if (!real_pthread_create) return EAGAIN;
+    if (cvz_untraced() && !cvz_in_vfork_child()) {
+        struct untraced_box *ub = malloc(sizeof *ub);
+        if (!ub) return real_pthread_create(thread, attr, fn, arg);
+        ub->fn = fn;
+        ub->arg = arg;
+        int rc = real_pthread_create(thread, attr, untraced_trampoline, ub);
+        if (rc != 0) free(ub);
+        return rc;
+    }
     if (!may_record()) return real_pthread_create(thread, attr, fn, arg);
     struct start_box *box = malloc(sizeof *box);
     if (!box) return real_pthread_create(thread, attr, fn, arg);

@@ -126,7 +126,7 @@ struct sample_id { /* TID | TIME | CPU, at the end of every record (sample_id_al
 static void emit_run(struct cvz_obuf *o, struct perf_cpu *pc, uint64_t end, uint16_t out)
 {
     if (!pc->run_tid) return;
-    if (end >= pc->run_since) {
+    if (end >= pc->run_since && !cvz_untraced_tid(pc->run_tid)) {
         struct cvz_record rec = {.ts = pc->run_since,
                                  .kind = CVZ_EV_RUNNING,
                                  .sub = out,

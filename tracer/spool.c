@@ -360,8 +360,10 @@ uint64_t cvz_ring_drain_slot(struct cvz_ring_header *h, uint32_t i, struct cvz_o
     if (head - tail > cap) tail = head - cap; /* cannot happen with a sane writer */
     if (max && head - tail > max) head = tail + max;
     struct cvz_record *data = cvz_ring_data(h, i);
+    uint64_t skip = atomic_load_explicit(&s->skip_below, memory_order_acquire);
     uint64_t n = 0;
     for (uint64_t pos = tail; pos != head; pos++, n++) {
+        if (pos < skip) continue;
         struct cvz_record rec = data[pos & (cap - 1)];
         if (rec.kind >= CVZ_EV__COUNT) continue; /* torn or garbage record (crash): skip */
         cvz_obuf_record(o, &rec, h->pid);

@@ -531,6 +531,36 @@ def case_ring_size(c):
         check(b"1M (default)" in p.stdout, "record --help does not give the 1M default")
 
 
+def case_ust(c):
+    """liblttng-ust's threads (named "<proc>-ust") and the threads they start are not in the
+    JSON trace, and nothing the exiting thread does after process.exit (destructors:
+    liblttng-ust's teardown) is recorded."""
+    p, path = c.record([c.o.prog, "ust"])
+    check(p.returncode == 0, f"status {p.returncode}: {p.stderr!r}")
+    ust, child = (int(x) for x in p.stdout.split())
+    ev = load(path)
+    check_invariants(ev)
+    if not named(ev, "lock.acquire"):
+        return SKIP  # no mutex wrappers in this build
+    # thread.create/thread.start of the -ust thread come before its name and may have been
+    # written already by then; what follows the name may not.
+    early = ("thread.create", "thread.start", "RUNNING")
+    bad = [e for e in ev if (e["tid"] == ust and e["name"] not in early) or e["tid"] == child and
+           e["name"] != "RUNNING"]
+    check(not bad, f"events of liblttng-ust's threads: {bad[:3]}")
+    check(not [e for e in named(ev, "thread.create") if e["args"]["child"] == child],
+          "thread.create of a thread started by the -ust thread")
+    check(not [e for e in named(ev, "thread_name") if e["args"]["name"].endswith("-ust")],
+          "the -ust name")
+    ex = named(ev, "process.exit")
+    check(len(ex) == 1, f"process.exit {ex}")
+    after = [e for e in ev if e["tid"] == ex[0]["tid"] and e["ts"] > ex[0]["ts"] and
+             e.get("cat") != "cvz.sched"]
+    check(not after, f"events after process.exit on the exiting thread: {after[:3]}")
+    acq = [e for e in named(ev, "lock.acquire") if e["tid"] == ex[0]["tid"]]
+    check(len(acq) == 2, f"{len(acq)} lock.acquire on the main thread, want 2")
+
+
 def case_exec_fail(c):
     """A failed exec is recorded and tracing simply continues in the same image."""
     p, path = c.record([c.o.prog, "exec_fail"])

@@ -16,6 +16,9 @@
  *                   (MAP_SHARED, read by the test after the process died)
  *   vfork           3 times: vfork; the child writes its pid to a pipe and _exit(5)s; the
  *                   parent reaps it and reads the pipe; prints the write end's fd number
+ *   ust             like liblttng-ust: a thread names itself "tc_prog-ust" first thing, then
+ *                   locks and starts a thread that locks; main locks twice and prints both
+ *                   tids; after main returns, a destructor locks 4 times (after process.exit)
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -131,6 +134,43 @@ static int vfork_write(void)
     return 0;
 }
 
+static pid_t ust_tids[2];
+static int ust_mode;
+
+static void *ust_child(void *arg)
+{
+    ust_tids[1] = (pid_t)syscall(SYS_gettid);
+    lock_n(2);
+    return arg;
+}
+
+static void *ust_thread(void *arg)
+{
+    pthread_setname_np(pthread_self(), "tc_prog-ust");
+    ust_tids[0] = (pid_t)syscall(SYS_gettid);
+    lock_n(3);
+    pthread_t th;
+    if (pthread_create(&th, NULL, ust_child, NULL) == 0) pthread_join(th, NULL);
+    return arg;
+}
+
+static int ust(void)
+{
+    ust_mode = 1;
+    lock_n(2);
+    pthread_t th;
+    if (pthread_create(&th, NULL, ust_thread, NULL) != 0) return 1;
+    pthread_join(th, NULL);
+    printf("%d %d\n", (int)ust_tids[0], (int)ust_tids[1]);
+    return 0;
+}
+
+/* runs after the tracer's exit hook (destructors come after on_exit handlers) */
+__attribute__((destructor)) static void teardown(void)
+{
+    if (ust_mode) lock_n(4);
+}
+
 static int run_threads(int n, void *(*fn)(void *))
 {
     pthread_t *t = calloc((size_t)n, sizeof *t);
@@ -224,6 +264,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "exit_busy") == 0 && argc > 3) return exit_busy(argv[2], atoi(argv[3]));
     if (strcmp(mode, "vfork") == 0) return vfork_write();
+    if (strcmp(mode, "ust") == 0) return ust();
     if (strcmp(mode, "sleep") == 0) {
         for (int i = 0; i < 5; i++)
             usleep(30000);
