@@ -541,10 +541,13 @@ void cvz_rec_str_tid(uint16_t kind, uint64_t ts, pid_t tid, const char *args_jso
         lttng_emit_fn(&r, args_json);
         if (cvz_cfg.lttng == 2) return;
     }
-    if (kind == CVZ_EV_THREAD_NAME && tid == cvz_tid() && ust_name(args_json)) {
-        cvz_set_untraced(true); /* after the LTTng side saw the name: it filters on its own */
-        return;
-    }
+    /* A thread that names itself "*-ust" is liblttng-ust's: from now on it records nothing.
+     * Its name line is still written: string events it wrote before (object.declare of
+     * urcu's mutexes, in a fork child) are already in the trace, and the name tells readers
+     * whose they are.  (Threads liblttng-ust starts from the tracer's constructor are
+     * untraced from their first instruction and leave nothing, not even the name.) */
+    bool ust = kind == CVZ_EV_THREAD_NAME && tid == cvz_tid() && ust_name(args_json);
+    if (ust) cvz_set_untraced(true);
     char pre[256];
     size_t n = cvz_format_str_prefix(pre, kind, ts, cvz_pid, tid);
     struct iovec iov[3] = {{pre, n},
