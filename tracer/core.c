@@ -417,8 +417,10 @@ static void late_drain(struct cvz_slot *s)
 static inline void rec_write(int tid, uint16_t kind, uint16_t sub, uint64_t ts, uint64_t obj,
                              uint64_t a, uint64_t b, uint64_t c)
 {
-    if (__builtin_expect(tls_untraced, 0)) return;
-    if (IN_VFORK_CHILD()) return; /* its TLS and ring are its parent's */
+    /* one test on the hot path; a vfork child must not write in its parent's TLS and ring */
+    if (__builtin_expect(tls_untraced | cvz_tls_vfork, 0)) {
+        if (tls_untraced || vfork_child_slow()) return;
+    }
     if (__builtin_expect(lttng_emit_fn != NULL, 0)) {
         struct cvz_record r = {ts, kind, sub, tid, obj, a, b, c};
         lttng_emit_fn(&r, NULL);
