@@ -22,6 +22,9 @@
 
 #include "commands.h"
 #include "cvz_spool.h"
+#include "state_slices.h"
+
+static void add_state_slices(const char *who, const char *trace, const struct cvz_finish_stats *st);
 
 struct record_opts {
     const char *out;
@@ -29,6 +32,7 @@ struct record_opts {
     const char *buffer;
     bool follow;
     bool quiet;
+    bool state_slices; /* append derived READY/BLOCKED slices for Perfetto (default) */
     const char *lttng; /* NULL, "1" or "only" */
 };
 
@@ -50,6 +54,8 @@ static void record_usage(FILE *f)
            "  --follow-children        trace child processes too (default)\n"
            "  --no-follow-children     trace only PROGRAM's own process\n"
            "  --lttng[=only]           also (or only) emit LTTng-UST events (needs a session)\n"
+           "  --no-state-slices        do not append the derived READY/BLOCKED slices that\n"
+           "                           Perfetto shows (saves loading the trace once at the end)\n"
            "  -q, --quiet              no summary line\n"
            "  -h, --help               this help\n"
            "\n"
@@ -173,7 +179,7 @@ struct child_report {
 
 int cmd_record(int argc, char **argv)
 {
-    struct record_opts o = {.follow = true};
+    struct record_opts o = {.follow = true, .state_slices = true};
     int i = 1;
     for (; i < argc; i++) {
         const char *a = argv[i];
@@ -218,6 +224,8 @@ int cmd_record(int argc, char **argv)
             o.lttng = "1";
         } else if (strcmp(a, "--lttng=only") == 0) {
             o.lttng = "only";
+        } else if (strcmp(a, "--no-state-slices") == 0) {
+            o.state_slices = false;
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             o.quiet = true;
         } else {
@@ -342,8 +350,9 @@ int cmd_record(int argc, char **argv)
     char err[512];
     if (cvz_spool_finish(out, pid, status, &st, err, sizeof err) < 0) {
         fprintf(stderr, "conviz record: %s\n", err);
-    } else if (!o.quiet) {
-        print_summary(out, &st);
+    } else {
+        if (o.state_slices) add_state_slices("conviz record", out, &st);
+        if (!o.quiet) print_summary(out, &st);
     }
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
@@ -354,6 +363,16 @@ int cmd_record(int argc, char **argv)
         return 128 + sig;
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* Once every process has ended, append the states Perfetto cannot derive (state_slices.c).
+ * A failure costs only those slices: the trace itself is complete already. */
+static void add_state_slices(const char *who, const char *trace, const struct cvz_finish_stats *st)
+{
+    if (st->running) return; /* a process still writes: the array is not closed yet */
+    char err[512];
+    if (cvz_append_state_slices(trace, NULL, err, sizeof err) < 0)
+        fprintf(stderr, "%s: %s (the trace is complete; Perfetto shows runs only)\n", who, err);
 }
 
 int cmd_finish(int argc, char **argv)
@@ -377,6 +396,7 @@ int cmd_finish(int argc, char **argv)
         fprintf(stderr, "conviz finish: %s\n", err);
         return 1;
     }
+    add_state_slices("conviz finish", argv[1], &st);
     print_summary(argv[1], &st);
     return 0;
 }
