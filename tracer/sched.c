@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <linux/perf_event.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,11 @@ static struct perf_cpu perf_cpus[MAX_CPUS];
 static int perf_ncpus;
 static uint64_t perf_closed_at; /* runs were closed as "open" up to here (0: never) */
 static bool perf_closed;        /* the image's last drain closed its runs: discard the rest */
+/* The thread that opened the events was running already: its first run has no switch-in
+ * record.  Its first switch-out (or exit) ends a run that began when the events were opened. */
+static int perf_opener_tid;
+static int perf_opener_cpu;
+static uint64_t perf_opened_at;
 
 bool cvz_perf_open(void)
 {
@@ -97,6 +103,13 @@ bool cvz_perf_open(void)
         pc->data_size = pc->meta->data_size ? pc->meta->data_size : pages * (uint64_t)page;
         pc->map_size = (pages + 1) * (size_t)page;
     }
+    if (perf_ncpus > 0) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now); /* the clock the perf records carry */
+        perf_opened_at = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+        perf_opener_tid = (int)syscall(SYS_gettid);
+        perf_opener_cpu = sched_getcpu();
+    }
     return perf_ncpus > 0;
 }
 
@@ -146,6 +159,15 @@ static void handle(struct cvz_obuf *o, struct perf_cpu *pc, const struct perf_ev
     switch (eh->type) {
     case PERF_RECORD_SWITCH:
         if ((int)sid.pid != cvz_pid) return;
+        if ((int)sid.tid == perf_opener_tid) {
+            if ((eh->misc & PERF_RECORD_MISC_SWITCH_OUT) && pc->run_tid != (int)sid.tid &&
+                sid.time >= perf_opened_at && perf_opened_at >= perf_closed_at) {
+                pc->run_tid = (int)sid.tid; /* its run since the events were opened */
+                pc->run_since = perf_opened_at;
+                pc->run_cut = UINT64_MAX;
+            }
+            perf_opener_tid = 0; /* from its first record on, it is like any thread */
+        }
         if (eh->misc & PERF_RECORD_MISC_SWITCH_OUT) {
             if (pc->run_tid == (int)sid.tid)
                 emit_run(o, pc, sid.time,
@@ -175,6 +197,14 @@ static void handle(struct cvz_obuf *o, struct perf_cpu *pc, const struct perf_ev
         } ex;
         if (eh->size < sizeof *eh + sizeof ex) return;
         memcpy(&ex, eh + 1, sizeof ex);
+        if ((int)ex.tid == perf_opener_tid) { /* it never left its CPU until it ended */
+            perf_opener_tid = 0;
+            if (pc->run_tid != (int)ex.tid && ex.time >= perf_opened_at) {
+                pc->run_tid = (int)ex.tid;
+                pc->run_since = perf_opened_at;
+                pc->run_cut = UINT64_MAX;
+            }
+        }
         if (pc->run_tid == (int)ex.tid) emit_run(o, pc, ex.time, CVZ_OUT_EXIT);
         break;
     }
@@ -268,6 +298,14 @@ void cvz_perf_drain(struct cvz_obuf *o, bool final)
     if (!final) return;
     for (int i = 0; i < perf_ncpus; i++) {
         struct perf_cpu *pc = &perf_cpus[i];
+        if (perf_opener_tid && pc->cpu == perf_opener_cpu && !pc->run_tid &&
+            known >= perf_opened_at) {
+            /* the opener never left its CPU: one run from the opening to the end */
+            pc->run_tid = perf_opener_tid;
+            pc->run_since = perf_opened_at;
+            pc->run_cut = UINT64_MAX;
+            perf_opener_tid = 0;
+        }
         emit_run(o, pc, pc->run_cut < known ? pc->run_cut : known, CVZ_OUT_OPEN);
     }
     perf_closed = true;

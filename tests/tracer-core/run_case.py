@@ -285,6 +285,25 @@ def case_preempt(c):
     check(all(e["args"]["cpu"] in (0, 1) for e in runs), "cpu outside the taskset")
 
 
+def case_first_run(c):
+    """The thread that opens perf is already running: its first run has no switch-in record.
+    That run must still be there, or main is UNKNOWN until its first switch (or all its life,
+    when it never blocks).  `exit` mode locks 10 times at the start of main, then exits."""
+    p, path = c.record([c.o.prog, "exit", "0"])
+    check(p.returncode == 0, f"status {p.returncode}")
+    ev = load(path)
+    check_invariants(ev)
+    if {e["args"]["sched"] for e in named(ev, "process.start")} != {"perf"}:
+        print("perf_event_open not available here: skipped")
+        return SKIP
+    pid = named(ev, "process.start")[0]["pid"]
+    runs = [(e["ts"], e["ts"] + e["dur"]) for e in named(ev, "RUNNING") if e["tid"] == pid]
+    locks = [e["ts"] for e in named(ev, "lock.acquire") if e["tid"] == pid]
+    check(len(locks) == 10, f"10 lock acquisitions of main, got {len(locks)}")
+    outside = [t for t in locks if not any(a <= t <= b for a, b in runs)]
+    check(not outside, f"main locked while not RUNNING at {outside[:3]} (runs {runs[:3]})")
+
+
 def case_sched_proc(c):
     p, path = c.record([c.o.prog, "sleep"], record_opts=["--sched=proc"])
     check(p.returncode == 0, f"status {p.returncode}")
