@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cvz_model.h"
+#include "cvz_spool.h"
 
 struct out_buf {
     int fd;
@@ -112,16 +113,6 @@ static bool reopen_array(int fd)
     return tail[1] == ',' && tail[2] == '\n'; /* still open: append as is */
 }
 
-/* Turn the final ",\n" into "\n]\n" again. */
-static void close_array(int fd)
-{
-    struct stat sb;
-    char tail[2];
-    if (fstat(fd, &sb) == 0 && sb.st_size >= 2 && pread(fd, tail, 2, sb.st_size - 2) == 2 &&
-        tail[0] == ',' && tail[1] == '\n' && ftruncate(fd, sb.st_size - 2) == 0)
-        (void)!write(fd, "\n]\n", 3);
-}
-
 int cvz_append_state_slices(const char *path, uint64_t *nslices, char *err, size_t errlen)
 {
     if (nslices) *nslices = 0;
@@ -148,7 +139,7 @@ int cvz_append_state_slices(const char *path, uint64_t *nslices, char *err, size
     o.buf = malloc(o.cap);
     if (!o.buf) {
         snprintf(err, errlen, "out of memory");
-        close_array(fd);
+        cvz_spool_close_array(fd);
         close(fd);
         cvz_trace_free(t);
         return -1;
@@ -166,7 +157,7 @@ int cvz_append_state_slices(const char *path, uint64_t *nslices, char *err, size
         }
     }
     out_flush(&o);
-    close_array(fd);
+    cvz_spool_close_array(fd);
     close(fd);
     free(o.buf);
     cvz_trace_free(t);

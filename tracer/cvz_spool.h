@@ -140,5 +140,7 @@ struct cvz_finish_stats {
  * message in `err`. */
 int cvz_spool_finish(const char *trace, int top_pid, int top_wstatus, struct cvz_finish_stats *st,
                      char *err, size_t errlen);
+/* Close the JSON array of the trace open on fd: a final ",\n" becomes "\n]\n" (strict JSON). */
+void cvz_spool_close_array(int fd);
 
 #endif

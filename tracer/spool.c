@@ -521,7 +521,7 @@ static bool finish_ring(const char *path, struct cvz_obuf *o, int top_pid, int t
 }
 
 /* Replace a final ",\n" by "\n]\n" so that the file is strict JSON too. */
-static void close_array(int fd)
+void cvz_spool_close_array(int fd)
 {
     struct stat sb;
     char tail[2];
@@ -581,7 +581,7 @@ int cvz_spool_finish(const char *trace, int top_pid, int top_wstatus, struct cvz
     cvz_obuf_flush(&o);
     if (st->running == 0) {
         rmdir(dirpath);
-        close_array(fd);
+        cvz_spool_close_array(fd);
     }
     close(fd);
     if (!st->sched[0]) strcpy(st->sched, "none");
