@@ -110,8 +110,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cvz_stats_filter_init(&f);
     cvz_ns span = tr->t_max - tr->t_min;
     uint8_t a = size ? data[size / 3] : 0, b = size ? data[size / 2] : 0;
-    f.from = tr->t_min + span * (a % 64) / 64;
-    f.to = f.from + span * (1 + b % 64) / 64;
+    /* divide first: timestamps may be ~1e18 ns apart, and span * 64 would overflow */
+    f.from = tr->t_min + span / 64 * (a % 64);
+    f.to = f.from + span / 64 * (1 + b % 64);
     if (tr->nthreads && (b & 1)) f.tid = tr->threads[a % tr->nthreads].tid;
     if (tr->nobjects && (a & 1)) f.object = tr->objects[b % tr->nobjects].name;
     f.top = 1 + a % 4;
