@@ -1332,7 +1332,8 @@ static void spans_from_calls(struct spans *sp, const struct thr *t)
 /* /proc samples: per interval between two samples, the runtime growth is RUNNING, the
  * run_delay growth READY, the rest BLOCKED (or RUNNING if the thread was 'R' at both ends).
  * The order inside the interval is a guess: a thread asleep at the first sample is drawn
- * BLOCKED, READY, RUNNING; otherwise RUNNING, READY, BLOCKED. */
+ * BLOCKED, READY, RUNNING; otherwise RUNNING, READY, BLOCKED.  After the last sample the
+ * thread kept that sample's state. */
 static void spans_from_samples(struct spans *sp, struct thr *t)
 {
     xsort(t->samples, t->nsamples, sizeof *t->samples, cmp_sample);
@@ -1366,6 +1367,29 @@ static void spans_from_samples(struct spans *sp, struct thr *t)
             emit(sp, x, b->ts, rest_state, reason, b->cpu, obj, target);
         }
     }
+    if (!t->nsamples) return;
+    /* The sampler writes a line only when something changed, so after a thread's last sample
+     * it stayed as that sample says until it ended (until the sampler's last round, which is
+     * within a period of the end).  Asleep there: BLOCKED in the call still open at the end
+     * (a request that never completed: a deadlocked thread), else in the call open then. */
+    const struct sample *z = &t->samples[t->nsamples - 1];
+    if (z->ts >= sp->end) return;
+    if (z->state == 'R') {
+        emit(sp, z->ts, sp->end, CVZ_ST_RUNNING, 0, z->cpu, -1, -1);
+        return;
+    }
+    const struct interval *open = NULL; /* the innermost call open at the end */
+    for (size_t k = 0; k < t->nivs; k++)
+        if (t->ivs[k].t1 >= sp->end && (!open || t->ivs[k].t0 >= open->t0)) open = &t->ivs[k];
+    cvz_ns split = open && open->t0 > z->ts ? open->t0 : z->ts;
+    if (split > z->ts) {
+        const struct interval *iv = reason_at(t, z->ts, split);
+        emit(sp, z->ts, split, CVZ_ST_BLOCKED, iv ? iv->reason : CVZ_R_OTHER, -1,
+             iv ? iv->obj : -1, iv ? iv->target : -1);
+    }
+    const struct interval *iv = open ? open : reason_at(t, z->ts, sp->end);
+    emit(sp, split, sp->end, CVZ_ST_BLOCKED, iv ? iv->reason : CVZ_R_OTHER, -1, iv ? iv->obj : -1,
+         iv ? iv->target : -1);
 }
 
 /* A coroutine lane shows its thread's states while it is the current coroutine. */

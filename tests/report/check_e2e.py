@@ -2,7 +2,8 @@
 """check_e2e.py - record tests/report/e2e_abba.c and e2e_deadlock.c with `conviz record`,
 then check what `conviz report --json` says.  e2e_abba: the inversion (potential, not actual),
 200 acquisitions of counter_lock, exactly one contended acquisition of gate_lock.
-e2e_deadlock: an actual deadlock, worker-1 waiting for lock_b and worker-2 for lock_a.
+e2e_deadlock: an actual deadlock, worker-1 waiting for lock_b and worker-2 for lock_a, recorded
+with each scheduler source (perf, proc, none).
 
 usage: check_e2e.py CONVIZ ABBA_PROGRAM DEADLOCK_PROGRAM WORKDIR
 """
@@ -49,22 +50,30 @@ check(all(not x["deadlocked"] for x in pd), "potential only")
 p = subprocess.run([CONVIZ, "report", trace], capture_output=True, text=True, timeout=60)
 check(p.returncode == 0 and "lock_a then lock_b" in p.stdout, "text report shows the order")
 
-# ---- a real deadlock, left behind by _exit ------------------------------------------------
-trace = os.path.join(WORK, "e2e_deadlock.json")
-p = subprocess.run([CONVIZ, "record", "-q", "-o", trace, "--", DEADLOCK_PROG], capture_output=True,
-                   text=True, timeout=60)
-check(p.returncode == 3, "deadlock program exits 3 (%d: %s)" % (p.returncode, p.stderr.strip()))
-p = subprocess.run([CONVIZ, "report", "--json", trace], capture_output=True, text=True, timeout=60)
-check(p.returncode == 0, "report exits 0 (%s)" % p.stderr.strip())
-d = json.loads(p.stdout) if p.returncode == 0 else {}
-dl = d.get("deadlocks", [])
-check(len(dl) == 1, "one actual deadlock (%s)" % dl)
-if dl:
-    cyc = sorted((c["name"], c["waits_for"]) for c in dl[0]["cycle"])
-    check(cyc == [("worker-1", "lock_b"), ("worker-2", "lock_a")], "the cycle (%s)" % cyc)
-    check(dl[0]["resolved_ns"] is None, "still deadlocked at the end")
-pd = d.get("potential_deadlocks", [])
-check(len(pd) == 1 and pd[0]["deadlocked"], "the inversion is marked as deadlocked (%s)" % pd)
+# ---- a real deadlock, left behind by _exit, under each scheduler source -----------------
+# With --sched=proc the tracer writes a sample only when a thread's state changed, so the
+# deadlocked threads' last samples come before the end: the model must still see them
+# blocked on the lock they requested.
+for sched in ("perf", "proc", "none"):
+    trace = os.path.join(WORK, "e2e_deadlock-%s.json" % sched)
+    p = subprocess.run([CONVIZ, "record", "-q", "--sched=" + sched, "-o", trace, "--",
+                        DEADLOCK_PROG], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 3,
+          "%s: deadlock program exits 3 (%d: %s)" % (sched, p.returncode, p.stderr.strip()))
+    p = subprocess.run([CONVIZ, "report", "--json", trace], capture_output=True, text=True,
+                       timeout=60)
+    check(p.returncode == 0, "%s: report exits 0 (%s)" % (sched, p.stderr.strip()))
+    d = json.loads(p.stdout) if p.returncode == 0 else {}
+    dl = d.get("deadlocks", [])
+    check(len(dl) == 1, "%s: one actual deadlock (%s)" % (sched, dl))
+    if dl:
+        cyc = sorted((c["name"], c["waits_for"]) for c in dl[0]["cycle"])
+        check(cyc == [("worker-1", "lock_b"), ("worker-2", "lock_a")],
+              "%s: the cycle (%s)" % (sched, cyc))
+        check(dl[0]["resolved_ns"] is None, "%s: still deadlocked at the end" % sched)
+    pd = d.get("potential_deadlocks", [])
+    check(len(pd) == 1 and pd[0]["deadlocked"],
+          "%s: the inversion is marked as deadlocked (%s)" % (sched, pd))
 
 if failures:
     sys.exit(1)
