@@ -19,6 +19,9 @@
 
 #include "viewer.h"
 
+/* Up to this many CPUs every CPU gets a lane, idle or not; beyond, only busy ones. */
+#define CPU_LANES_ALL_UP_TO 16
+
 /* ==== palette ==============================================================================
  * Okabe-Ito colours (safe for the common colour-vision deficiencies, strong enough for a
  * projector); blocked reasons add a hatching pattern, so they differ without colour too. */
@@ -502,7 +505,13 @@ static void header_label(const struct app *app, const struct lane *lane, char *b
 {
     const struct cvz_trace *tr = app->trace;
     if (lane->index == GROUP_CPUS) {
-        snprintf(buf, len, "CPUs (%d)", tr->ncpu);
+        int idle = 0;
+        for (int c = 0; c < tr->ncpu && tr->cpus; c++)
+            idle += tr->cpus[c].nruns == 0;
+        if (tr->ncpu > CPU_LANES_ALL_UP_TO && idle)
+            snprintf(buf, len, "CPUs (%d, %d idle not shown)", tr->ncpu, idle);
+        else
+            snprintf(buf, len, "CPUs (%d)", tr->ncpu);
     } else {
         size_t contended = 0, used = 0;
         for (size_t i = 0; i < tr->nobjects; i++) {
@@ -1540,12 +1549,20 @@ void lanes_build(struct app *app)
         size_t first = app->nlanes;
         int y0 = app->content_h;
         push_lane(app, LANE_HEADER, GROUP_CPUS, h_header, 0);
+        /* An idle CPU is part of the picture on a small machine ("two threads share CPU 0
+         * while CPU 1 sits idle"); on a big one its empty lanes would push the threads away. */
+        int busy = 0;
+        for (int c = 0; c < tr->ncpu; c++)
+            busy += tr->cpus[c].nruns > 0;
+        bool show_idle = tr->ncpu <= CPU_LANES_ALL_UP_TO;
         bool any = false;
-        for (int k = 0; k < tr->ncpu; k++) {
+        for (int k = 0; k < tr->ncpu && busy; k++) {
             int c = app->cpu_order[k];
             probe.kind = LANE_CPU;
             probe.index = c;
-            if (app->cpu_hidden[c] || !tr->cpus[c].nruns || !lane_wanted(app, &probe)) continue;
+            if (app->cpu_hidden[c] || (!show_idle && !tr->cpus[c].nruns) ||
+                !lane_wanted(app, &probe))
+                continue;
             push_lane(app, LANE_CPU, c, h_cpu, 1);
             any = true;
         }

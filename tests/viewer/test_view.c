@@ -266,6 +266,35 @@ static void case_cpu(void)
     SDL_FreeSurface(png);
 }
 
+/* One thread busy on CPU 0 only.  On a 2-CPU machine CPU 1 still gets its (empty) lane: the
+ * idle CPU is the point of the concurrency lesson.  On a 32-CPU machine idle CPUs get none. */
+static void case_idle_cpu(void)
+{
+    for (int ncpu = 2; ncpu <= 32; ncpu += 30) {
+        char path[1024], tag[16];
+        snprintf(path, sizeof(path), "%s/idle-%d.json", tmp_dir, ncpu);
+        snprintf(tag, sizeof(tag), "n%d", ncpu);
+        FILE *f = fopen(path, "w");
+        CHECK(f != NULL, "cannot write %s", path);
+        if (!f) return;
+        fprintf(f,
+                "[\n{\"ph\":\"i\",\"s\":\"t\",\"name\":\"process.start\",\"cat\":\"cvz\","
+                "\"pid\":400,\"tid\":400,\"ts\":1000,\"args\":{\"ppid\":1,\"via\":\"start\","
+                "\"cmdline\":\"idle\",\"ncpu\":%d,\"sched\":\"perf\",\"version\":1}},\n"
+                "{\"ph\":\"X\",\"name\":\"RUNNING\",\"cat\":\"cvz.sched\",\"pid\":400,"
+                "\"tid\":400,\"ts\":1000,\"dur\":50,\"args\":{\"cpu\":0,\"out\":\"exit\"}}\n]\n",
+                ncpu);
+        fclose(f);
+        struct layout l;
+        CHECK(render(path, tag, "", &l, NULL) == 0, "render of %d CPUs failed", ncpu);
+        CHECK(find_lane(&l, "cpu", 0) != NULL, "%d CPUs: no lane for the busy CPU 0", ncpu);
+        if (ncpu == 2)
+            CHECK(find_lane(&l, "cpu", 1) != NULL, "2 CPUs: no lane for the idle CPU 1");
+        else
+            CHECK(find_lane(&l, "cpu", 1) == NULL, "%d CPUs: a lane for the idle CPU 1", ncpu);
+    }
+}
+
 /* worker-1 releases at 60 us, worker-2 acquires at 60.5 us: an arrow ends at the acquire. */
 static void case_wake(void)
 {
@@ -642,6 +671,7 @@ int main(int argc, char **argv)
         void (*fn)(void);
     } cases[] = {
         {"states", case_states},     {"cpu", case_cpu},
+        {"idle_cpu", case_idle_cpu},
         {"wake", case_wake},         {"truncated", case_truncated},
         {"wheel", case_wheel},       {"drag", case_drag},
         {"fit", case_fit},           {"search", case_search},
