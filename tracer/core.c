@@ -143,12 +143,44 @@ long cvz_sys_write(int fd, const void *buf, size_t len)
     return syscall(SYS_write, fd, buf, len);
 }
 
+/* One bit per fd number below OWN_FDS: set while the tracer owns that fd.  Atomic because the
+ * program's threads test it in close() while the tracer sets and clears it. */
+#define OWN_FDS 65536
+static _Atomic uint64_t own_fds[OWN_FDS / 64];
+
+static void own_fd_set(int fd, bool own)
+{
+    if (fd < 0 || fd >= OWN_FDS) return;
+    uint64_t bit = 1ull << (fd % 64);
+    if (own)
+        atomic_fetch_or_explicit(&own_fds[fd / 64], bit, memory_order_relaxed);
+    else
+        atomic_fetch_and_explicit(&own_fds[fd / 64], ~bit, memory_order_relaxed);
+}
+
+bool cvz_owns_fd(int fd)
+{
+    if (fd < 0 || fd >= OWN_FDS) return false;
+    return atomic_load_explicit(&own_fds[fd / 64], memory_order_relaxed) >> (fd % 64) & 1;
+}
+
+void cvz_close_own(int fd)
+{
+    if (fd < 0) return;
+    own_fd_set(fd, false);
+    syscall(SYS_close, fd);
+}
+
 int cvz_high_fd(int fd)
 {
     if (fd < 0) return fd;
     int high = fcntl(fd, F_DUPFD_CLOEXEC, 700);
-    if (high < 0) return fd; /* RLIMIT_NOFILE below 700: keep it where it is */
+    if (high < 0) { /* RLIMIT_NOFILE below 700: keep it where it is */
+        own_fd_set(fd, true);
+        return fd;
+    }
     close(fd);
+    own_fd_set(high, true);
     return high;
 }
 
@@ -824,7 +856,7 @@ static void image_start(const char *via)
         cvz_clock_init(known_tsc_mult(), env_get("CONVIZ_CLOCK"));
     if (!ring_file_create()) {
         say("cannot create the ring file next to the trace; not tracing this process");
-        close(cvz_out_fd);
+        cvz_close_own(cvz_out_fd);
         cvz_out_fd = -1;
         return;
     }
@@ -966,9 +998,9 @@ void cvz_fork_child(void)
     }
     if (g_ring_fd >= 0) close(g_ring_fd);
     g_ring_fd = -1;
-    if (cvz_out_fd >= 0) close(cvz_out_fd);
+    cvz_close_own(cvz_out_fd);
     cvz_out_fd = -1;
-    if (g_wake_fd >= 0) close(g_wake_fd);
+    cvz_close_own(g_wake_fd);
     g_wake_fd = -1;
     if (cvz_cfg.follow && cvz_cfg.lttng != 2)
         image_start("fork");

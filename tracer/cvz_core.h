@@ -39,6 +39,8 @@ extern int cvz_out_fd;
  * open() returns the numbers it would get untraced, and a program that closes and reuses low
  * fds never gets our lines written into its files. */
 int cvz_high_fd(int fd);
+/* cvz_owns_fd() is in cvz_tracer.h (the close wrappers use it). */
+void cvz_close_own(int fd);
 
 /* Raw syscalls, so that the tracer's own I/O never goes through the wrappers. */
 long cvz_sys_write(int fd, const void *buf, size_t len);

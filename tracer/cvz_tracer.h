@@ -87,6 +87,11 @@ void cvz_rec_str(uint16_t kind, uint64_t ts, const char *args_json);
 bool cvz_enter(void);
 void cvz_leave(void);
 
+/* Is fd one the tracer keeps open (trace output, wake eventfd, perf events)?  The close
+ * wrappers skip these, so that a program that closes every fd it did not open itself (a
+ * daemon, closefrom(3), close_range) does not end its own trace. */
+bool cvz_owns_fd(int fd);
+
 /* Process lifecycle hooks the wrappers call. */
 void cvz_fork_prepare(void);         /* in the parent, before fork */
 void cvz_fork_parent(pid_t child);   /* in the parent, after fork */

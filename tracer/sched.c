@@ -86,7 +86,7 @@ bool cvz_perf_open(void)
             if (fd < 0) break;
             m = mmap(NULL, (pages + 1) * (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
             if (m != MAP_FAILED) break;
-            close(fd);
+            cvz_close_own(fd);
             fd = -1;
         }
         if (fd < 0) {
@@ -117,7 +117,7 @@ void cvz_perf_close(void)
 {
     for (int i = 0; i < perf_ncpus; i++) {
         munmap(perf_cpus[i].meta, perf_cpus[i].map_size);
-        close(perf_cpus[i].fd);
+        cvz_close_own(perf_cpus[i].fd);
     }
     perf_ncpus = 0;
 }

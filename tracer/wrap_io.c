@@ -24,8 +24,17 @@
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <limits.h>
+#include <linux/close_range.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
 
 #include "wrap_common.h"
+
+/* The tracer's own fds are all below this (cvz_high_fd puts them at 700 and up, and the
+ * ownership bitmap in core.c stops at 65536). */
+#define OWN_FD_SCAN 65536
 
 /* ==== fd kinds ================================================================================ */
 
@@ -228,10 +237,76 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 /* ==== calls that close or create fds: keep the cache right =====================================
  */
 
+/* The tracer's own fds are not the program's: to the program they are not open (EBADF), and
+ * the range closers go around them.  Otherwise a daemon's "close every fd" loop, closefrom(3)
+ * or a close_range ends the trace silently, and a later open() could even receive the number
+ * of the trace output.  (A raw syscall(SYS_close_range) still gets through.) */
 int close(int fd)
 {
+    if (cvz_owns_fd(fd)) {
+        errno = EBADF;
+        return -1;
+    }
     cvz_w_fd_forget(fd);
     return REAL(close)(fd);
+}
+
+/* close_range(2) on [lo, hi] minus the tracer's fds, as a few calls of the syscall. */
+static int close_range_around_own(unsigned int lo, unsigned int hi, int flags)
+{
+    if (flags & CLOSE_RANGE_UNSHARE) { /* unshare once, then close in the private table */
+        if (unshare(CLONE_FILES) != 0) return -1;
+        flags &= ~CLOSE_RANGE_UNSHARE;
+    }
+    if (!(flags & CLOSE_RANGE_CLOEXEC))
+        for (unsigned int fd = lo; fd <= hi && fd < FD_CACHE; fd++)
+            cvz_w_fd_forget((int)fd);
+    unsigned int from = lo;
+    for (unsigned int fd = lo; fd <= hi && fd <= INT_MAX; fd++) {
+        if (fd >= OWN_FD_SCAN) break; /* the tracer's fds are all below: no need to look on */
+        if (!cvz_owns_fd((int)fd)) continue;
+        if (fd > from && syscall(SYS_close_range, from, fd - 1, flags) != 0) return -1;
+        from = fd + 1;
+    }
+    if (from > hi) return 0; /* the last fd of the range was ours */
+    return (int)syscall(SYS_close_range, from, hi, flags);
+}
+
+int close_range(unsigned int lo, unsigned int hi, int flags)
+{
+    if (lo > hi || (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))) {
+        errno = EINVAL;
+        return -1;
+    }
+    return close_range_around_own(lo, hi, flags);
+}
+
+void closefrom(int lo)
+{
+    if (lo < 0) lo = 0;
+    if (close_range_around_own((unsigned int)lo, ~0U, 0) == 0) return;
+    /* no close_range (kernel before 5.9): one close per open fd, as glibc falls back to */
+    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return;
+    char buf[4096];
+    for (;;) {
+        long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
+        if (n <= 0) break;
+        for (long off = 0; off < n;) {
+            struct {
+                uint64_t ino;
+                int64_t off;
+                unsigned short reclen;
+                unsigned char type;
+                char name[];
+            } *de = (void *)(buf + off);
+            off += de->reclen;
+            int fd = atoi(de->name);
+            if (de->name[0] < '0' || de->name[0] > '9' || fd < lo || fd == dir) continue;
+            close(fd);
+        }
+    }
+    REAL(close)(dir);
 }
 int dup(int fd)
 {

@@ -605,6 +605,23 @@ def case_fd_numbers(c):
         check(p.stdout == plain, f"open() returned {p.stdout!r} traced, {plain!r} plain")
 
 
+def case_close_all(c):
+    """A program that closes every fd it did not open (a daemon's loop, close_range,
+    closefrom) still leaves its whole trace, and to it the tracer's fds look closed already."""
+    plain = subprocess.run([c.o.prog, "closeall", "loop"], env=c.env,
+                           stdout=subprocess.PIPE).stdout
+    for how in ("loop", "close_range", "closefrom"):
+        p, path = c.record([c.o.prog, "closeall", how])
+        check(p.returncode == 0, f"{how}: exit status {p.returncode}")
+        if how == "loop":
+            check(p.stdout == plain, f"{how}: close() said {p.stdout!r} traced, {plain!r} plain")
+        ev = load(path)
+        check_invariants(ev)
+        acq = named(ev, "lock.acquire")
+        check(len(acq) == 1000, f"{how}: {len(acq)} lock.acquire after closing, want 1000")
+        check(len(named(ev, "process.exit")) == 1, f"{how}: process.exit is in the trace")
+
+
 def case_cli_errors(c):
     if not c.o.conviz:
         return SKIP

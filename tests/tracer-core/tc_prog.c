@@ -9,6 +9,9 @@
  *   sleep           one thread sleeping 30 ms a few times (for the /proc sampler)
  *   exec_fail       execl of a missing program fails; then locks 3 times and sleeps 50 ms
  *   fd              prints the fd number open() returns (the tracer's fds must not show)
+ *   closeall HOW    closes every fd above 2 like a daemon (HOW: loop, close_range, closefrom),
+ *                   then opens 8 files, starts 2 threads that lock 500 times each, joins them,
+ *                   and prints what close() said for fds 3..1023 ("EBADF N ok M")
  *   clock N         N times: print CLOCK_MONOTONIC ns before and after a lock+unlock, sleep 10 ms
  *                   (the tracer's timestamps must fall in between)
  *   exit_busy FILE N  N threads lock, unlock and sleep 50 us in a loop while main calls exit()
@@ -20,6 +23,7 @@
  *                   locks and starts a thread that locks; main locks twice and prints both
  *                   tids; after main returns, a destructor locks 4 times (after process.exit)
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -186,6 +190,41 @@ static int run_threads(int n, void *(*fn)(void *))
     return 0;
 }
 
+static void *lock_500(void *arg)
+{
+    lock_n(500);
+    return arg;
+}
+
+static int close_all(const char *how)
+{
+    int ebadf = 0, ok = 0;
+    if (strcmp(how, "loop") == 0) {
+        for (int fd = 3; fd < 1024; fd++) {
+            if (close(fd) == 0)
+                ok++;
+            else if (errno == EBADF)
+                ebadf++;
+        }
+    } else if (strcmp(how, "close_range") == 0) {
+        if (close_range(3, ~0U, 0) != 0) perror("close_range");
+    } else {
+        closefrom(3);
+    }
+    int fds[8];
+    for (int i = 0; i < 8; i++)
+        fds[i] = open("/dev/null", O_WRONLY);
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, lock_500, NULL);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 8; i++)
+        close(fds[i]);
+    printf("EBADF %d ok %d counter %ld\n", ebadf, ok, counter);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "exit";
@@ -246,6 +285,7 @@ int main(int argc, char **argv)
         lock_n(3);
         return 0;
     }
+    if (strcmp(mode, "closeall") == 0 && argc > 2) return close_all(argv[2]);
     if (strcmp(mode, "fd") == 0) {
         printf("%d\n", open("/dev/null", O_RDONLY));
         return 0;
