@@ -36,6 +36,13 @@ static cvz_ns clip_len(cvz_ns a, cvz_ns b, cvz_ns from, cvz_ns to)
     return b > a ? b - a : 0;
 }
 
+/* Totals over many threads or holds (never negative) may overlap in time: in a broken or
+ * hostile trace spanning centuries they would overflow.  They stop at the largest value. */
+static void add_sat(cvz_ns *total, cvz_ns v)
+{
+    if (__builtin_add_overflow(*total, v, total)) *total = INT64_MAX;
+}
+
 static void *xcalloc(size_t n, size_t size)
 {
     return calloc(n ? n : 1, size);
@@ -331,7 +338,7 @@ static bool pass_threads(struct ctx *c)
             }
             if (sp->cpu >= 0) {
                 last_cpu = sp->cpu;
-                sum->cpu_busy[sp->cpu] += len;
+                add_sat(&sum->cpu_busy[sp->cpu], len);
             }
             if (len > 0) {
                 /* key = offset * 2 + 1 for a start, * 2 for an end: ends sort first at a tie,
@@ -367,11 +374,12 @@ static bool pass_threads(struct ctx *c)
     sum->parallel_time = xcalloc((size_t)max_level + 1, sizeof(*sum->parallel_time));
     if (!sum->parallel_time) ok = false;
     level = 0;
-    cvz_ns prev = 0, weighted = 0;
+    cvz_ns prev = 0;
+    double weighted = 0; /* time x threads running: may exceed any cvz_ns */
     for (size_t i = 0; ok && i < bounds.n; i++) {
         cvz_ns at = (cvz_ns)(keys[i] >> 1);
         sum->parallel_time[level] += at - prev;
-        weighted += (at - prev) * level;
+        weighted += (double)(at - prev) * level;
         prev = at;
         level += (keys[i] & 1) ? 1 : -1;
     }
@@ -379,7 +387,7 @@ static bool pass_threads(struct ctx *c)
     /* runs of one CPU never overlap in a sound trace; a broken one must not show > 100 % */
     for (int cpu = 0; cpu < ncpu; cpu++)
         if (sum->cpu_busy[cpu] > sum->wall) sum->cpu_busy[cpu] = sum->wall;
-    sum->avg_parallelism = sum->wall > 0 ? (double)weighted / (double)sum->wall : 0.0;
+    sum->avg_parallelism = sum->wall > 0 ? weighted / (double)sum->wall : 0.0;
     free(bounds.items);
     return ok;
 }
@@ -475,11 +483,11 @@ static bool pass_objects(struct ctx *c)
             }
             bool done = h->t_acq >= 0 && in_range(c, h->t_acq);
             cvz_ns w = hold_waited(h) ? clip_len(h->t_req, wend, c->from, c->to) : 0;
-            os.wait_total += w;
+            add_sat(&os.wait_total, w);
             if (w > os.wait_max) os.wait_max = w;
             bool waited = hold_waited(h) || h->result == CVZ_ACQ_BUSY;
             if (w > 0 || (done && waited)) {
-                wait_by[h->thread] += w;
+                add_sat(&wait_by[h->thread], w);
                 count_by[h->thread] += (done && waited) || (h->t_acq < 0 && w > 0);
             }
             if (h->count >= 0 && done) {
@@ -511,7 +519,7 @@ static bool pass_objects(struct ctx *c)
                 if (rel >= c->from && h->t_acq <= c->to) {
                     cvz_ns len = clip_len(h->t_acq, rel, c->from, c->to);
                     os.holds++;
-                    os.hold_total += len;
+                    add_sat(&os.hold_total, len);
                     if (len > os.hold_max) os.hold_max = len;
                 }
                 if (done) {
