@@ -350,6 +350,13 @@ int cmd_record(int argc, char **argv)
     char err[512];
     if (cvz_spool_finish(out, pid, status, &st, err, sizeof err) < 0) {
         fprintf(stderr, "conviz record: %s\n", err);
+    } else if (st.processes == 0 && !st.running) {
+        /* the program ran, but the tracer never started in it */
+        fprintf(stderr,
+                "conviz record: nothing was traced: '%s' never loaded the tracer (%s).\n"
+                "  A statically linked program, or one that clears LD_PRELOAD before it runs\n"
+                "  its work, cannot be traced by conviz; '%s' holds no events.\n",
+                prog[0], lib, out);
     } else {
         if (o.state_slices) add_state_slices("conviz record", out, &st);
         if (!o.quiet) print_summary(out, &st);

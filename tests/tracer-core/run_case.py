@@ -641,6 +641,10 @@ def case_cli_errors(c):
     p = subprocess.run([c.o.conviz, "finish", os.path.join(c.tmp, "none.json")], env=c.env,
                        stderr=subprocess.PIPE)
     check(p.returncode == 1 and b"none.json" in p.stderr, "finish of a missing file")
+    if c.o.static_prog:
+        p, _ = c.record([c.o.static_prog])
+        check(p.returncode == 0 and b"nothing was traced" in p.stderr
+              and b"statically linked" in p.stderr, f"static program: {p.stderr!r}")
 
 
 def case_valgrind(c):
@@ -663,6 +667,7 @@ def main():
     ap.add_argument("--lib", required=True)
     ap.add_argument("--prog", required=True)
     ap.add_argument("--conviz")
+    ap.add_argument("--static-prog")
     ap.add_argument("--preload-first")
     o = ap.parse_args()
     if o.conviz and not os.path.exists(o.conviz):
