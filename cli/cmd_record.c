@@ -354,8 +354,8 @@ int cmd_record(int argc, char **argv)
         /* the program ran, but the tracer never started in it */
         fprintf(stderr,
                 "conviz record: nothing was traced: '%s' never loaded the tracer (%s).\n"
-                "  A statically linked program, or one that clears LD_PRELOAD before it runs\n"
-                "  its work, cannot be traced by conviz; '%s' holds no events.\n",
+                "  A statically linked or set-user-ID program, or one that clears LD_PRELOAD\n"
+                "  before it runs its work, cannot be traced by conviz; '%s' holds no events.\n",
                 prog[0], lib, out);
     } else {
         if (o.state_slices) add_state_slices("conviz record", out, &st);
