@@ -332,6 +332,22 @@ static int run_window(struct cvz_trace *trace, const struct options *o)
                 SDL_GetError(), o->trace);
         return 1;
     }
+    /* With no display SDL 2.26 falls back to its offscreen driver by itself: the window would
+     * exist nowhere and the viewer would wait forever.  Only a driver asked for by name may be
+     * one without a screen. */
+    const char *driver = SDL_GetCurrentVideoDriver();
+    const char *asked = getenv("SDL_VIDEODRIVER");
+    if (driver && (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy")) &&
+        !(asked && strstr(asked, driver))) {
+        const char *x = getenv("DISPLAY"), *w = getenv("WAYLAND_DISPLAY");
+        fprintf(stderr,
+                "conviz-view: cannot open a display: no X11 or Wayland display could be opened "
+                "(DISPLAY=%s, WAYLAND_DISPLAY=%s)\n"
+                "Without a display, write a picture instead: conviz-view %s --png out.png\n",
+                x && *x ? x : "unset", w && *w ? w : "unset", o->trace);
+        SDL_Quit();
+        return 1;
+    }
     char title[512];
     snprintf(title, sizeof(title), "conviz-view - %s", o->trace);
     SDL_Window *win =
