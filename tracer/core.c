@@ -77,6 +77,7 @@ static CVZ_TLS int tls_in_rec;
 static CVZ_TLS int tls_done;       /* thread.exit recorded: later events are dropped */
 static CVZ_TLS int tls_retry;      /* countdown before trying again to get a slot */
 static CVZ_TLS uint64_t tls_limit; /* head may grow up to here without reading tail */
+static CVZ_TLS uint64_t tls_reserved; /* this slot's records backed by disk blocks */
 static CVZ_TLS uint32_t tls_cap;
 
 static char g_buf[1 << 18]; /* the collector's line buffer (under the drain lock) */
@@ -338,6 +339,13 @@ static bool ring_file_create(void)
             m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (m != MAP_FAILED || nslots <= 64) break;
     }
+    /* The header and slot table are written at once: their blocks must exist first, or a
+     * full disk turns those writes into a SIGBUS in the program. */
+    if (m != MAP_FAILED && syscall(SYS_fallocate, fd, 0, (off_t)0, (off_t)data_off) != 0 &&
+        errno != EOPNOTSUPP) {
+        munmap(m, size);
+        m = MAP_FAILED;
+    }
     if (m == MAP_FAILED) {
         close(fd);
         unlink(g_ring_path);
@@ -362,11 +370,38 @@ static bool ring_file_create(void)
     atomic_store_explicit((_Atomic uint64_t *)&h->magic, CVZ_RING_MAGIC, memory_order_release);
     cvz_hdr = h;
     g_map_size = size;
-    close(fd); /* the mapping is all we need */
-    g_ring_fd = -1;
+    g_ring_fd = cvz_high_fd(fd); /* kept to reserve the slots' blocks as they fill */
     atomic_store(&g_slot_hint, 0);
     atomic_store(&g_slots_hwm, 0);
     atomic_store(&g_slots_used, 0);
+    return true;
+}
+
+/* DESIGN: the ring file is sparse, and a store into a page with no disk block behind it makes
+ * the kernel allocate one; on a full disk that store is a SIGBUS, in the traced program.  So a
+ * thread allocates its slot's blocks (fallocate) ahead of the records it writes: a page first,
+ * then as much again as it has, until the whole slot is backed (a short thread costs a page of
+ * disk, as when the file was only sparse).  On a full disk the record is dropped and counted
+ * (lost, reason "write") instead.  Later owners of a backed slot never ask again.  A file
+ * system without fallocate gets the old behaviour. */
+#define RESERVE_MIN (4096 / sizeof(struct cvz_record)) /* records: a page */
+
+static bool reserve_records(struct cvz_slot *s, uint64_t idx)
+{
+    struct cvz_ring_header *h = cvz_hdr;
+    uint64_t cap = h->slot_records;
+    uint64_t upto = idx + (tls_reserved > RESERVE_MIN ? tls_reserved : RESERVE_MIN);
+    if (upto > cap) upto = cap;
+    uint64_t slot = (uint64_t)(s - cvz_ring_slots(h));
+    off_t at = (off_t)(h->data_offset + (slot * cap + tls_reserved) * sizeof(struct cvz_record));
+    off_t len = (off_t)((upto - tls_reserved) * sizeof(struct cvz_record));
+    int saved = errno;
+    long rc = g_ring_fd >= 0 ? syscall(SYS_fallocate, g_ring_fd, 0, at, len) : -1;
+    bool unsupported = rc != 0 && (g_ring_fd < 0 || errno == EOPNOTSUPP || errno == ENOSYS);
+    errno = saved;
+    if (rc != 0 && !unsupported) return false; /* ENOSPC, EDQUOT, EFBIG: try again later */
+    tls_reserved = unsupported ? cap : upto;
+    atomic_store_explicit(&s->reserved, tls_reserved, memory_order_relaxed);
     return true;
 }
 
@@ -392,6 +427,7 @@ static struct cvz_slot *slot_acquire(void)
         tls_data = cvz_ring_data(h, i);
         tls_cap = h->slot_records;
         tls_limit = 0; /* read tail on the first record */
+        tls_reserved = atomic_load_explicit(&slots[i].reserved, memory_order_relaxed);
         atomic_store(&g_slot_hint, i + 1);
         uint32_t hwm = atomic_load(&g_slots_hwm);
         while (hwm < i + 1 && !atomic_compare_exchange_weak(&g_slots_hwm, &hwm, i + 1)) {
@@ -437,7 +473,8 @@ static void late_drain(struct cvz_slot *s)
     if (!h || cvz_out_fd < 0 || !cvz_drain_lock(1000)) return; /* stays in the ring file */
     cvz_internal_enter();
     char buf[4 * CVZ_LINE_MAX];
-    struct cvz_obuf o = {.buf = buf, .cap = sizeof buf, .fd = cvz_out_fd};
+    struct cvz_obuf o = {
+        .buf = buf, .cap = sizeof buf, .fd = cvz_out_fd, .dropped = &h->lost[CVZ_LOST_WRITE]};
     cvz_ring_drain_slot(h, (uint32_t)(s - cvz_ring_slots(h)), &o, 0);
     cvz_ring_report_lost(h, &o, cvz_now());
     cvz_obuf_flush(&o);
@@ -478,6 +515,9 @@ static inline void rec_write(int tid, uint16_t kind, uint16_t sub, uint64_t ts, 
     if (__builtin_expect(head >= tls_limit, 0)) {
         atomic_store_explicit(&s->lost, atomic_load_explicit(&s->lost, memory_order_relaxed) + 1,
                               memory_order_relaxed);
+    } else if (__builtin_expect((head & (cap - 1)) >= tls_reserved, 0) &&
+               !reserve_records(s, head & (cap - 1))) {
+        atomic_fetch_add_explicit(&cvz_hdr->lost[CVZ_LOST_WRITE], 1, memory_order_relaxed);
     } else {
         struct cvz_record *r = &tls_data[head & (cap - 1)];
         r->ts = ts;
@@ -588,10 +628,13 @@ void cvz_rec_str_tid(uint16_t kind, uint64_t ts, pid_t tid, const char *args_jso
                            {(void *)args_json, strlen(args_json)},
                            {(void *)cvz_str_suffix, strlen(cvz_str_suffix)}};
     /* one writev on an O_APPEND file: the line lands whole, never interleaved */
-    if (syscall(SYS_writev, cvz_out_fd, iov, 3) > 0 && cvz_hdr) {
+    long w = syscall(SYS_writev, cvz_out_fd, iov, 3);
+    if (w > 0 && cvz_hdr) {
         atomic_fetch_add_explicit(&cvz_hdr->lines, 1, memory_order_relaxed);
         if (ts > atomic_load_explicit(&cvz_hdr->last_ns, memory_order_relaxed))
             atomic_store_explicit(&cvz_hdr->last_ns, ts, memory_order_relaxed);
+    } else if (cvz_hdr) { /* disk full, file size limit: counted as lost */
+        atomic_fetch_add_explicit(&cvz_hdr->lost[CVZ_LOST_WRITE], 1, memory_order_relaxed);
     }
 }
 
@@ -602,7 +645,8 @@ void cvz_drain_all(bool final)
     struct cvz_ring_header *h = cvz_hdr;
     if (!h || cvz_out_fd < 0) return;
     cvz_internal_enter();
-    struct cvz_obuf o = {.buf = g_buf, .cap = sizeof g_buf, .fd = cvz_out_fd};
+    struct cvz_obuf o = {
+        .buf = g_buf, .cap = sizeof g_buf, .fd = cvz_out_fd, .dropped = &h->lost[CVZ_LOST_WRITE]};
     struct cvz_slot *slots = cvz_ring_slots(h);
     uint32_t hwm = atomic_load(&g_slots_hwm);
     for (uint32_t i = 0; i < hwm; i++) {
@@ -660,7 +704,10 @@ static void *collector_main(void *arg)
         }
         if (atomic_load(&g_stop)) break;
         if (cvz_sched == CVZ_SCHED_KIND_PROC && cvz_drain_lock(0)) {
-            struct cvz_obuf o = {.buf = g_buf, .cap = sizeof g_buf, .fd = cvz_out_fd};
+            struct cvz_obuf o = {.buf = g_buf,
+                                 .cap = sizeof g_buf,
+                                 .fd = cvz_out_fd,
+                                 .dropped = &cvz_hdr->lost[CVZ_LOST_WRITE]};
             cvz_proc_sample(&o);
             cvz_obuf_flush(&o);
             atomic_fetch_add(&cvz_hdr->lines, o.lines);
@@ -778,7 +825,10 @@ static bool adopt_exec_predecessor(void)
     close(fd);
     if (h != MAP_FAILED) {
         if (h->magic == CVZ_RING_MAGIC && h->file_size == (uint64_t)sb.st_size) {
-            struct cvz_obuf o = {.buf = g_buf, .cap = sizeof g_buf, .fd = cvz_out_fd};
+            struct cvz_obuf o = {.buf = g_buf,
+                                 .cap = sizeof g_buf,
+                                 .fd = cvz_out_fd,
+                                 .dropped = &h->lost[CVZ_LOST_WRITE]};
             for (uint32_t i = 0; i < h->nslots; i++)
                 cvz_ring_drain_slot(h, i, &o, 0);
             cvz_ring_report_lost(h, &o, cvz_now());
@@ -996,7 +1046,7 @@ void cvz_fork_child(void)
         munmap(cvz_hdr, g_map_size);
         cvz_hdr = NULL;
     }
-    if (g_ring_fd >= 0) close(g_ring_fd);
+    cvz_close_own(g_ring_fd);
     g_ring_fd = -1;
     cvz_close_own(cvz_out_fd);
     cvz_out_fd = -1;

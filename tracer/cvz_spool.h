@@ -30,8 +30,9 @@
 /* slot states */
 enum { CVZ_SLOT_FREE = 0, CVZ_SLOT_USED, CVZ_SLOT_EXITED };
 
-/* lost-event reasons (sub of a LOST record) */
-enum { CVZ_LOST_RING_FULL = 0, CVZ_LOST_NO_RING, CVZ_LOST_PERF, CVZ_LOST__COUNT };
+/* lost-event reasons (sub of a LOST record); "write": the trace's disk did not take it (full,
+ * file-size limit), either as a JSON line or as room in the ring file */
+enum { CVZ_LOST_RING_FULL = 0, CVZ_LOST_NO_RING, CVZ_LOST_PERF, CVZ_LOST_WRITE, CVZ_LOST__COUNT };
 
 /* RUNNING "out" (sub of a RUNNING record) */
 enum { CVZ_OUT_PREEMPT = 0, CVZ_OUT_BLOCK, CVZ_OUT_EXIT, CVZ_OUT_OPEN };
@@ -49,7 +50,7 @@ struct cvz_ring_header {
     uint64_t start_ns;
     _Atomic uint64_t last_ns; /* last time the collector ran (for a "killed" exit time) */
     _Atomic uint64_t lines;   /* JSON lines this image wrote to the trace */
-    _Atomic uint64_t lost[CVZ_LOST__COUNT];     /* no_ring and perf (ring_full is per slot) */
+    _Atomic uint64_t lost[CVZ_LOST__COUNT];     /* no_ring, perf, write (ring_full: per slot) */
     _Atomic uint64_t reported[CVZ_LOST__COUNT]; /* already written as trace.lost lines */
     _Atomic uint32_t threads;                   /* threads that got a slot */
     _Atomic uint32_t flags;                     /* CVZ_RF_* */
@@ -66,7 +67,9 @@ struct cvz_slot {
     _Atomic uint64_t lost;       /* records dropped because the ring was full */
     _Atomic uint64_t skip_below; /* records before this position are not to be written (the
                                     thread turned out to be liblttng-ust's, see core.c) */
-    uint64_t pad[3];
+    _Atomic uint64_t reserved;   /* records from the slot's start with disk blocks allocated
+                                    (fallocate), so that writing them cannot SIGBUS */
+    uint64_t pad[2];
 };
 
 /* An output buffer of whole JSON lines, appended to `fd` (O_APPEND) one write() per flush. */
@@ -75,6 +78,9 @@ struct cvz_obuf {
     size_t len, cap;
     int fd;
     uint64_t lines; /* lines formatted since creation */
+    /* lines a failed write() dropped (disk full, file size limit) are added here (NULL: not
+     * counted); a trace must not claim "0 lost" when lines never reached it */
+    _Atomic uint64_t *dropped;
 };
 
 /* Longest line cvz_format_record() writes. */

@@ -45,7 +45,7 @@ static const char *const acq_names[] = {"ok", "busy", "timeout", "eintr", "error
 static const char *const fdkind_names[] = {"other", "pipe", "socket", "file", "tty", "other"};
 static const char *const how_names[] = {"exit", "_exit", "signal", "killed"};
 static const char *const out_names[] = {"preempt", "block", "exit", "open"};
-static const char *const lost_names[] = {"ring_full", "no_ring", "perf"};
+static const char *const lost_names[] = {"ring_full", "no_ring", "perf", "write"};
 const char cvz_str_suffix[] = "}},\n";
 
 #define NAME_OF(table, i) ((size_t)(i) < sizeof(table) / sizeof(table[0]) ? table[i] : "unknown")
@@ -340,6 +340,13 @@ void cvz_obuf_flush(struct cvz_obuf *o)
         if (n <= 0) break; /* disk full or closed: drop, never block the program */
         off += (size_t)n;
     }
+    if (off < o->len && o->dropped) {
+        uint64_t lines = 0; /* a line cut by a short write is lost too */
+        for (size_t i = off; i < o->len; i++)
+            lines += o->buf[i] == '\n';
+        atomic_fetch_add_explicit(o->dropped, lines, memory_order_relaxed);
+        o->lines = o->lines > lines ? o->lines - lines : 0;
+    }
     o->len = 0;
 }
 
@@ -391,7 +398,10 @@ void cvz_ring_report_lost(struct cvz_ring_header *h, struct cvz_obuf *o, uint64_
         now_lost[CVZ_LOST_RING_FULL] += atomic_load_explicit(&slots[i].lost, memory_order_relaxed);
     for (int r = 1; r < CVZ_LOST__COUNT; r++)
         now_lost[r] = atomic_load(&h->lost[r]);
+    /* Lines a failed write dropped are counted (the summary says so) but get no trace.lost
+     * line: that line would most likely be dropped as well, and counted again, each drain. */
     for (int r = 0; r < CVZ_LOST__COUNT; r++) {
+        if (r == CVZ_LOST_WRITE) continue;
         uint64_t done = atomic_load(&h->reported[r]);
         if (now_lost[r] <= done) continue;
         struct cvz_record rec = {.ts = ts,
@@ -548,7 +558,8 @@ int cvz_spool_finish(const char *trace, int top_pid, int top_wstatus, struct cvz
     char dirpath[4096];
     snprintf(dirpath, sizeof dirpath, "%s.d", trace);
     static char buf[1 << 18];
-    struct cvz_obuf o = {.buf = buf, .cap = sizeof buf, .fd = fd};
+    _Atomic uint64_t dropped = 0;
+    struct cvz_obuf o = {.buf = buf, .cap = sizeof buf, .fd = fd, .dropped = &dropped};
     int *pids = calloc(4096, sizeof *pids);
     unsigned npids = 0;
     DIR *dir = opendir(dirpath);
@@ -579,6 +590,9 @@ int cvz_spool_finish(const char *trace, int top_pid, int top_wstatus, struct cvz
     }
     free(pids);
     cvz_obuf_flush(&o);
+    uint64_t d = atomic_load(&dropped); /* lines the trace's disk did not take */
+    st->lost += d;
+    st->events = st->events > d ? st->events - d : 0;
     if (st->running == 0) {
         rmdir(dirpath);
         cvz_spool_close_array(fd);

@@ -10,6 +10,7 @@ usage: run_case.py CASE --lib libconviz.so --prog tc_prog [--conviz conviz] [--p
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -620,6 +621,31 @@ def case_close_all(c):
         acq = named(ev, "lock.acquire")
         check(len(acq) == 1000, f"{how}: {len(acq)} lock.acquire after closing, want 1000")
         check(len(named(ev, "process.exit")) == 1, f"{how}: process.exit is in the trace")
+
+
+def case_write_fail(c):
+    """On a full disk the program runs on: the ring file's blocks are allocated before records
+    go into them (a store into an unbacked page of a full file system is a SIGBUS), and lines
+    or records the disk did not take are counted as lost.  A 300 KiB tmpfs in a private mount
+    namespace stands for the full disk."""
+    if not c.o.conviz or not shutil.which("unshare"):
+        return SKIP
+    fs = os.path.join(c.tmp, "small")
+    os.mkdir(fs)
+    probe = subprocess.run(["unshare", "-m", "mount", "-t", "tmpfs", "-o", "size=300k", "none",
+                            fs], capture_output=True)
+    if probe.returncode != 0:
+        print("no private mount namespace here: " + probe.stderr.decode().strip())
+        return SKIP
+    path = os.path.join(fs, "t.json")
+    script = (f"mount -t tmpfs -o size=300k none '{fs}' && "
+              f"exec '{c.o.conviz}' record -o '{path}' -- '{c.o.prog}' threads 300")
+    p = subprocess.run(["unshare", "-m", "sh", "-c", script], env=c.env, cwd=c.tmp,
+                       capture_output=True, timeout=120)
+    check(p.returncode == 0, f"exit status {p.returncode} (135 = SIGBUS): {p.stderr!r}")
+    check(p.stdout.strip() == b"300", f"the program ran on: {p.stdout!r}")
+    m = re.search(rb"(\d+) events, (\d+) lost", p.stderr)
+    check(m is not None and int(m.group(2)) > 0, f"what did not fit is counted lost: {p.stderr!r}")
 
 
 def case_cli_errors(c):

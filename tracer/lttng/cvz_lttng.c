@@ -64,7 +64,7 @@ static const char *const fn_names[] = {
 };
 /* RUNNING's end reason, record sub (see decode_record) */
 static const char *const out_names[] = {"preempt", "block", "exit", "open"};
-static const char *const lost_names[] = {"ring_full", "no_ring", "perf"};
+static const char *const lost_names[] = {"ring_full", "no_ring", "perf", "write"};
 
 #define NAME_OF(table, i) ((size_t)(i) < sizeof(table) / sizeof(table[0]) ? table[i] : "unknown")
 
