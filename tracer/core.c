@@ -564,6 +564,11 @@ static bool ust_name(const char *args_json)
     return end && end - q >= 4 && memcmp(end - 4, "-ust", 4) == 0;
 }
 
+bool cvz_lttng_on(void)
+{
+    return lttng_emit_fn != NULL;
+}
+
 bool cvz_untraced(void)
 {
     return tls_untraced || tls_internal;

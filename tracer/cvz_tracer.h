@@ -111,6 +111,8 @@ void cvz_thread_exiting(void);       /* last thing in a thread: records, release
  * The fallback records on the calling thread with an extra "tid" key. */
 pid_t cvz_tid_of(unsigned long th);
 void cvz_rec_str_tid(uint16_t kind, uint64_t ts, pid_t tid, const char *args_json);
+/* Is LTTng output on (events then carry an object's name inline, from its object.declare)? */
+bool cvz_lttng_on(void);
 
 /* ---- provided by the wrappers ---------------------------------------------------------- */
 

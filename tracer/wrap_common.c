@@ -13,6 +13,7 @@
  */
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,9 @@ void cvz_wrappers_init(void)
 #define SEEN_BITS CVZ_W_SEEN_BITS
 #define SEEN_SIZE (1u << SEEN_BITS)
 #define SEEN_TOMB 1u /* a destroyed object: keep probing past it */
+/* key | SEEN_PENDING: another thread is declaring the object (looking its name up).  Object
+ * addresses are at least 4-aligned, so the low bit is free. */
+#define SEEN_PENDING 1u
 uint64_t *cvz_w_seen_tab;
 static uint32_t seen_used; /* slots ever filled; stop declaring when the table is 3/4 full */
 
@@ -105,7 +109,20 @@ static void seen_fork_child(void)
 
 #define seen_hash cvz_w_seen_hash
 
-int cvz_w_seen_insert(uint64_t key)
+/* With LTTng output, every event about an object carries its name, known once its declare was
+ * emitted: a thread that finds the object being declared waits for that (a name lookup reads
+ * the symbol table: up to a few ms the first time), at most 50 ms.  JSON readers order by
+ * time and need no wait. */
+static void seen_wait(const uint64_t *slot, uint64_t key)
+{
+    if (!cvz_lttng_on()) return;
+    uint64_t until = cvz_now() + 50000000;
+    while (__atomic_load_n(slot, __ATOMIC_ACQUIRE) == (key | SEEN_PENDING) && cvz_now() < until)
+        sched_yield();
+}
+
+/* Insert `key` as `value` (key, or key | SEEN_PENDING); 1 when the key was there already. */
+static int seen_insert_as(uint64_t key, uint64_t value, uint64_t **slot)
 {
     uint64_t *tab = seen_get();
     if (!tab || key <= SEEN_TOMB) return 1;
@@ -114,6 +131,10 @@ int cvz_w_seen_insert(uint64_t key)
         for (uint32_t n = 0; n < SEEN_SIZE; n++, i = (i + 1) & (SEEN_SIZE - 1)) {
             uint64_t v = __atomic_load_n(&tab[i], __ATOMIC_ACQUIRE);
             if (cvz_likely(v == key)) return 1;
+            if (v == (key | SEEN_PENDING)) {
+                seen_wait(&tab[i], key);
+                return 1;
+            }
             if (v == SEEN_TOMB && tomb == UINT32_MAX) tomb = i;
             if (v == 0) {
                 if (__atomic_load_n(&seen_used, __ATOMIC_RELAXED) > SEEN_SIZE / 4 * 3 &&
@@ -121,9 +142,10 @@ int cvz_w_seen_insert(uint64_t key)
                     return 1; /* full: stop declaring rather than probe forever */
                 uint32_t at = tomb != UINT32_MAX ? tomb : i;
                 uint64_t expect = tomb != UINT32_MAX ? SEEN_TOMB : 0;
-                if (__atomic_compare_exchange_n(&tab[at], &expect, key, false, __ATOMIC_ACQ_REL,
-                                                __ATOMIC_ACQUIRE)) {
+                if (__atomic_compare_exchange_n(&tab[at], &expect, value, false,
+                                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
                     if (at == i) __atomic_fetch_add(&seen_used, 1, __ATOMIC_RELAXED);
+                    if (slot) *slot = &tab[at];
                     return 0;
                 }
                 break; /* lost a race for that slot: probe again from the start */
@@ -132,6 +154,11 @@ int cvz_w_seen_insert(uint64_t key)
         if (tomb == UINT32_MAX && __atomic_load_n(&seen_used, __ATOMIC_RELAXED) >= SEEN_SIZE)
             return 1;
     }
+}
+
+int cvz_w_seen_insert(uint64_t key)
+{
+    return seen_insert_as(key, key, NULL);
 }
 
 static void seen_remove(uint64_t key)
@@ -227,7 +254,10 @@ static const char *gil_by_pattern(int kind, uint64_t addr, const char *fn)
 void cvz_w_declare_miss(int kind, const void *obj, void *caller)
 {
     uint64_t ts = cvz_now(); /* before the insert: see cvz_w_declare */
-    if (!cvz_w_seen_insert((uint64_t)(uintptr_t)obj)) cvz_w_declare_slow(kind, obj, caller, ts);
+    uint64_t key = (uint64_t)(uintptr_t)obj, *slot = NULL;
+    if (seen_insert_as(key, key | SEEN_PENDING, &slot)) return;
+    cvz_w_declare_slow(kind, obj, caller, ts);
+    __atomic_store_n(slot, key, __ATOMIC_RELEASE); /* declared: others stop waiting */
 }
 
 void cvz_w_declare_slow(int kind, const void *obj, void *caller, uint64_t ts)
@@ -444,6 +474,11 @@ void cvz_w_block_end(struct cvz_w_block *blk, uint64_t target, int64_t ret, uint
 
 /* ==== weak fallbacks of the contract additions ==================================================
  */
+
+__attribute__((weak)) bool cvz_lttng_on(void)
+{
+    return false;
+}
 
 __attribute__((weak)) void cvz_rec_str_tid(uint16_t kind, uint64_t ts, pid_t tid,
                                            const char *args_json)
