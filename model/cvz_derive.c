@@ -189,6 +189,7 @@ struct proc {
     char *cmdline, *pname;
     int sched;
     int32_t final;
+    uint32_t image; /* exec count so far (pass 2): objects of each image are apart */
 };
 
 /* Per (object, thread): the hold state machine. */
@@ -229,6 +230,7 @@ struct derive {
     int32_t *thr_by_final; /* final index -> temporary */
     /* objects */
     struct hmap obj_map, shared_map, pair_map, pipe_map;
+    uint32_t cur_image; /* pass 2: the image of the current event's process */
     struct objx *objx;
     size_t capobj;
     struct pair *pairs;
@@ -539,10 +541,17 @@ static int32_t obj_new(struct derive *d, int32_t pid, uint64_t addr, uint8_t kin
     return (int32_t)i;
 }
 
+/* Objects are keyed by (pid, process image, address): after an exec, the same address is
+ * another object. */
+static uint32_t obj_pidkey(const struct derive *d, int32_t pid)
+{
+    return (uint32_t)pid ^ (d->cur_image << 22); /* pids are below 2^22 */
+}
+
 /* The object (pid, addr) now, creating an undeclared one of kind `kind` if needed. */
 static int32_t obj_get(struct derive *d, int32_t pid, uint64_t addr, uint8_t kind)
 {
-    int32_t *slot = hmap_slot(&d->obj_map, (uint32_t)pid, addr, true);
+    int32_t *slot = hmap_slot(&d->obj_map, obj_pidkey(d, pid), addr, true);
     if (!slot) return -1;
     if (*slot < 0) *slot = obj_new(d, pid, addr, kind, NULL);
     return *slot;
@@ -786,6 +795,7 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
     int32_t o;
     struct pair *pr;
     struct wrap w;
+    d->cur_image = t->proc >= 0 ? d->proc[t->proc].image : 0;
     switch (r->kind) {
     case CVZ_EV_LOST:
         tr->lost_events += (uint64_t)r->a;
@@ -812,7 +822,7 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
     case CVZ_EV_OBJ_DECLARE: {
         const struct cvz_extra *e =
             r->b >= 0 && (size_t)r->b < d->set->nextras ? &d->set->extras[r->b] : NULL;
-        int32_t *slot = hmap_slot(&d->obj_map, (uint32_t)r->pid, r->obj, true);
+        int32_t *slot = hmap_slot(&d->obj_map, obj_pidkey(d, r->pid), r->obj, true);
         if (!slot) break;
         if (e && e->s2) { /* shared object: one object for every process that declares it */
             /* keyed by a 64-bit FNV-1a hash of the key string */
@@ -845,12 +855,20 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
             ob->kind = r->sub;
         } else if (*slot < 0) {
             *slot = obj_new(d, r->pid, r->obj, r->sub, e ? e->s1 : NULL);
+        } else if (e && e->s1 && !e->s2 && strcmp(tr->objects[*slot].name, e->s1) != 0) {
+            /* declared again while alive, in the same image: conviz_name_object() after the
+             * object's first use names it (the tracer declares an address only once) */
+            char *name = strdup(e->s1);
+            if (name) {
+                free(tr->objects[*slot].name);
+                tr->objects[*slot].name = name;
+            }
         }
         if (*slot >= 0) d->objx[*slot].declared = true;
         break;
     }
     case CVZ_EV_OBJ_DESTROY: {
-        int32_t *slot = hmap_slot(&d->obj_map, (uint32_t)r->pid, r->obj, false);
+        int32_t *slot = hmap_slot(&d->obj_map, obj_pidkey(d, r->pid), r->obj, false);
         if (slot) *slot = -1; /* a later object at this address is a new object */
         break;
     }
@@ -1127,6 +1145,7 @@ static void on_event(struct derive *d, const struct cvz_raw *r)
     }
     case CVZ_EV_PROCESS_EXEC:
         mark_add(d, ts, ts, ti, CVZ_MARK_PROCESS_EXEC, xstrdup(extra_s1(d, r->b)));
+        if (t->proc >= 0) d->proc[t->proc].image++; /* what follows is the new image's */
         break;
     case CVZ_EV_PROCESS_EXIT:
         mark_add(d, ts, ts, ti, CVZ_MARK_PROCESS_EXIT,

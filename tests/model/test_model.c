@@ -922,6 +922,74 @@ static void test_spawn_exec(void)
     cvz_trace_free(tr);
 }
 
+/* A second declare of a live object names it (conviz_name_object after its first use); after
+ * an exec the same address is another object, of the new image. */
+static void test_object_images(void)
+{
+    struct cvz_trace *tr = load_str(
+        "[\n"
+        "{\"ph\":\"i\",\"name\":\"process.start\",\"cat\":\"cvz\",\"pid\":7,\"tid\":7,\"ts\":0,"
+        "\"args\":{\"sched\":\"proc\",\"ncpu\":2,\"cmdline\":\"a\"}},\n"
+        "{\"ph\":\"i\",\"name\":\"object.declare\",\"cat\":\"cvz\",\"pid\":7,\"tid\":7,\"ts\":1,"
+        "\"args\":{\"obj\":\"0x100\",\"kind\":\"mutex\",\"name\":\"first\"}},\n"
+        "{\"ph\":\"i\",\"name\":\"lock.acquire\",\"cat\":\"cvz\",\"pid\":7,\"tid\":7,\"ts\":2,"
+        "\"args\":{\"obj\":\"0x100\",\"mode\":\"w\",\"res\":\"ok\",\"wait_ns\":0,\"depth\":1}},\n"
+        "{\"ph\":\"i\",\"name\":\"lock.release\",\"cat\":\"cvz\",\"pid\":7,\"tid\":7,\"ts\":3,"
+        "\"args\":{\"obj\":\"0x100\",\"mode\":\"w\",\"hold_ns\":1000,\"depth\":0}},\n"
+        "{\"ph\":\"i\",\"name\":\"object.declare\",\"cat\":\"cvz\",\"pid\":7,\"tid\":7,\"ts\":4,"
+        "\"args\":{\"obj\":\"0x100\",\"kind\":\"mutex\",\"name\":\"renamed\"}},\n"
+        "{\"ph\":\"i\",\"name\":\"process.exec\",\"cat\":\"cvz\",\"pid\":7,\"tid\":7,\"ts\":5,"
+        "\"args\":{\"path\":\"/bin/b\",\"argv\":\"b\"}},\n"
+        "{\"ph\":\"i\",\"name\":\"object.declare\",\"cat\":\"cvz\",\"pid\":7,\"tid\":7,\"ts\":6,"
+        "\"args\":{\"obj\":\"0x100\",\"kind\":\"mutex\",\"name\":\"second\"}},\n"
+        "{\"ph\":\"i\",\"name\":\"lock.acquire\",\"cat\":\"cvz\",\"pid\":7,\"tid\":7,\"ts\":7,"
+        "\"args\":{\"obj\":\"0x100\",\"mode\":\"w\",\"res\":\"ok\",\"wait_ns\":0,\"depth\":1}},\n"
+        "{\"ph\":\"i\",\"name\":\"lock.release\",\"cat\":\"cvz\",\"pid\":7,\"tid\":7,\"ts\":8,"
+        "\"args\":{\"obj\":\"0x100\",\"mode\":\"w\",\"hold_ns\":1000,\"depth\":0}},\n"
+        "]\n");
+    CHECK(tr);
+    if (!tr) return;
+    check_invariants(tr);
+    CHECK_EQ(tr->broken, 0);
+    CHECK_EQ(tr->nobjects, 2);
+    if (tr->nobjects == 2) {
+        CHECK(strcmp(tr->objects[0].name, "renamed") == 0);
+        CHECK(strcmp(tr->objects[1].name, "second") == 0);
+        CHECK_EQ(tr->objects[0].nholds, 1);
+        CHECK_EQ(tr->objects[1].nholds, 1);
+    }
+    cvz_trace_free(tr);
+}
+
+/* /proc samples are written only on change: after a thread's last sample it kept its state,
+ * and a lock request still pending at the end is where it is BLOCKED (a deadlock). */
+static void test_proc_tail(void)
+{
+    struct cvz_trace *tr = load_str(
+        "[\n"
+        "{\"ph\":\"i\",\"name\":\"process.start\",\"cat\":\"cvz\",\"pid\":5,\"tid\":5,\"ts\":0,"
+        "\"args\":{\"sched\":\"proc\",\"ncpu\":2,\"cmdline\":\"p\"}},\n"
+        "{\"ph\":\"i\",\"name\":\"object.declare\",\"cat\":\"cvz\",\"pid\":5,\"tid\":5,\"ts\":1,"
+        "\"args\":{\"obj\":\"0x200\",\"kind\":\"mutex\",\"name\":\"lock_b\"}},\n"
+        "{\"ph\":\"i\",\"name\":\"sched.sample\",\"cat\":\"cvz\",\"pid\":5,\"tid\":5,\"ts\":2,"
+        "\"args\":{\"state\":\"R\",\"cpu\":0,\"run_delay_ns\":0,\"runtime_ns\":1000}},\n"
+        "{\"ph\":\"i\",\"name\":\"lock.request\",\"cat\":\"cvz\",\"pid\":5,\"tid\":5,\"ts\":10,"
+        "\"args\":{\"obj\":\"0x200\",\"mode\":\"w\"}},\n"
+        "{\"ph\":\"i\",\"name\":\"sched.sample\",\"cat\":\"cvz\",\"pid\":5,\"tid\":5,\"ts\":12,"
+        "\"args\":{\"state\":\"S\",\"cpu\":0,\"run_delay_ns\":0,\"runtime_ns\":9000}},\n"
+        "{\"ph\":\"i\",\"name\":\"user.mark\",\"cat\":\"cvz\",\"pid\":5,\"tid\":5,\"ts\":1000,"
+        "\"args\":{\"text\":\"end\"}}\n"
+        "]\n");
+    CHECK(tr);
+    if (!tr) return;
+    check_invariants(tr);
+    CHECK_EQ(state_at(tr, 5, 5, US(500)), CVZ_ST_BLOCKED);
+    CHECK_EQ(reason_at(tr, 5, 5, US(500)), CVZ_R_LOCK);
+    const struct cvz_span *sp = span_at(tr, 5, 5, US(500));
+    CHECK(sp && sp->obj >= 0 && strcmp(tr->objects[sp->obj].name, "lock_b") == 0);
+    cvz_trace_free(tr);
+}
+
 /* docs/trace-format.md has a "### `name`" heading per kind of cvz_events.def, and no other */
 static void test_docs(void)
 {
@@ -977,6 +1045,8 @@ static const struct test_case cases[] = {
     {"fastpath", test_fastpath},
     {"two_parsers", test_two_parsers},
     {"spawn_exec", test_spawn_exec},
+    {"object_images", test_object_images},
+    {"proc_tail", test_proc_tail},
 };
 
 int main(int argc, char **argv)
