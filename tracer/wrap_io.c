@@ -28,6 +28,7 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 #include "wrap_common.h"
@@ -285,28 +286,13 @@ void closefrom(int lo)
 {
     if (lo < 0) lo = 0;
     if (close_range_around_own((unsigned int)lo, ~0U, 0) == 0) return;
-    /* no close_range (kernel before 5.9): one close per open fd, as glibc falls back to */
-    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return;
-    char buf[4096];
-    for (;;) {
-        long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
-        if (n <= 0) break;
-        for (long off = 0; off < n;) {
-            struct {
-                uint64_t ino;
-                int64_t off;
-                unsigned short reclen;
-                unsigned char type;
-                char name[];
-            } *de = (void *)(buf + off);
-            off += de->reclen;
-            int fd = atoi(de->name);
-            if (de->name[0] < '0' || de->name[0] > '9' || fd < lo || fd == dir) continue;
-            close(fd);
-        }
-    }
-    REAL(close)(dir);
+    /* no close_range (kernel before 5.9): close() each number up to the fd limit */
+    struct rlimit rl;
+    long max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < OWN_FD_SCAN
+                   ? (long)rl.rlim_cur
+                   : OWN_FD_SCAN;
+    for (long fd = lo; fd < max; fd++)
+        close((int)fd);
 }
 int dup(int fd)
 {
