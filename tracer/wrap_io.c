@@ -27,7 +27,6 @@
 #include <limits.h>
 #include <linux/close_range.h>
 #include <sched.h>
-#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
