@@ -331,15 +331,25 @@ size_t cvz_format_record(char *out, const struct cvz_record *r, int pid)
 
 /* ---- output buffer and draining ------------------------------------------------------ */
 
+/* The fd whose file a short write left ending inside a line (disk full): the next write to it
+ * starts a new line, so that one line is lost rather than two.  Writes to it are serialised
+ * (the drain lock, or the finisher alone). */
+static _Atomic int cut_fd = -1;
+
 void cvz_obuf_flush(struct cvz_obuf *o)
 {
     size_t off = 0;
+    if (o->len && atomic_load_explicit(&cut_fd, memory_order_relaxed) == o->fd &&
+        syscall(SYS_write, o->fd, "\n", 1) == 1)
+        atomic_store_explicit(&cut_fd, -1, memory_order_relaxed);
     while (off < o->len) {
         long n = syscall(SYS_write, o->fd, o->buf + off, o->len - off);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break; /* disk full or closed: drop, never block the program */
         off += (size_t)n;
     }
+    if (off > 0 && off < o->len && o->buf[off - 1] != '\n')
+        atomic_store_explicit(&cut_fd, o->fd, memory_order_relaxed);
     if (off < o->len && o->dropped) {
         uint64_t lines = 0; /* a line cut by a short write is lost too */
         for (size_t i = off; i < o->len; i++)
@@ -487,6 +497,7 @@ static bool finish_ring(const char *path, struct cvz_obuf *o, int top_pid, int t
     }
     if (!last_ts) last_ts = mono_now();
     cvz_ring_report_lost(h, o, last_ts);
+    uint64_t refused = atomic_load(&h->lost[CVZ_LOST_WRITE]);
     if (!(flags & (CVZ_RF_EXITED | CVZ_RF_EXEC))) {
         struct cvz_record rec = {.ts = last_ts,
                                  .kind = CVZ_EV_PROCESS_EXIT,
@@ -525,8 +536,21 @@ static bool finish_ring(const char *path, struct cvz_obuf *o, int top_pid, int t
         if (*npids < 4096) pids[(*npids)++] = h->pid;
         st->processes++;
     }
+    int pid = h->pid;
     munmap(h, (size_t)sb.st_size);
     unlink(path);
+    if (refused) {
+        /* The collector writes no trace.lost line for lines the disk refused.  With the
+         * program done and its ring file gone there may be room for one now, so that readers
+         * see the gap too (if not, it is dropped uncounted: the summary has its count). */
+        char line[CVZ_LINE_MAX];
+        struct cvz_obuf one = {.buf = line, .cap = sizeof line, .fd = o->fd};
+        struct cvz_record rec = {
+            .ts = last_ts, .kind = CVZ_EV_LOST, .sub = CVZ_LOST_WRITE, .tid = pid, .a = refused};
+        cvz_obuf_flush(o); /* keep the file's order */
+        one.len = cvz_format_record(line, &rec, pid);
+        cvz_obuf_flush(&one);
+    }
     return true;
 }
 
@@ -555,6 +579,12 @@ int cvz_spool_finish(const char *trace, int top_pid, int top_wstatus, struct cvz
         snprintf(err, errlen, "cannot open trace '%s': %s", trace, strerror(errno));
         return -1;
     }
+    /* a disk that filled up may have cut the last line: what we append starts a new one */
+    struct stat end;
+    char last = '\n';
+    if (fstat(fd, &end) == 0 && end.st_size > 0 && pread(fd, &last, 1, end.st_size - 1) == 1 &&
+        last != '\n' && write(fd, "\n", 1) != 1)
+        atomic_store(&cut_fd, fd); /* still full: the first line that fits starts with it */
     char dirpath[4096];
     snprintf(dirpath, sizeof dirpath, "%s.d", trace);
     static char buf[1 << 18];

@@ -637,15 +637,31 @@ def case_write_fail(c):
     if probe.returncode != 0:
         print("no private mount namespace here: " + probe.stderr.decode().strip())
         return SKIP
-    path = os.path.join(fs, "t.json")
+    path, copy = os.path.join(fs, "t.json"), os.path.join(c.tmp, "t.json")
+    # the tmpfs ends with the namespace: copy the trace out first
     script = (f"mount -t tmpfs -o size=300k none '{fs}' && "
-              f"exec '{c.o.conviz}' record -o '{path}' -- '{c.o.prog}' threads 300")
+              f"{{ '{c.o.conviz}' record -o '{path}' -- '{c.o.prog}' threads 300; rc=$?; "
+              f"cp '{path}' '{copy}'; exit $rc; }}")
     p = subprocess.run(["unshare", "-m", "sh", "-c", script], env=c.env, cwd=c.tmp,
                        capture_output=True, timeout=120)
     check(p.returncode == 0, f"exit status {p.returncode} (135 = SIGBUS): {p.stderr!r}")
     check(p.stdout.strip() == b"300", f"the program ran on: {p.stdout!r}")
     m = re.search(rb"(\d+) events, (\d+) lost", p.stderr)
     check(m is not None and int(m.group(2)) > 0, f"what did not fit is counted lost: {p.stderr!r}")
+    # once the program is done and its ring file gone, the trace says so too, on a line of
+    # its own (not glued to a line the full disk cut)
+    lost = []
+    with open(copy, "rb") as f:
+        for line in f:
+            line = line.strip().rstrip(b",")
+            if b'"trace.lost"' in line:
+                try:
+                    lost.append(json.loads(line))
+                except ValueError:
+                    check(False, f"trace.lost line is not whole: {line[:200]!r}")
+    refused = sum(e["args"]["count"] for e in lost if e["args"].get("reason") == "write")
+    check(m is not None and refused == int(m.group(2)),
+          f"a trace.lost line with reason write counts them ({refused})")
 
 
 def case_cli_errors(c):
