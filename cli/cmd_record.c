@@ -301,6 +301,10 @@ int cmd_record(int argc, char **argv)
     }
     child_pid = pid;
     close(report[1]);
+    /* Under a file-size limit (ulimit -f) the program's lines stop at the limit; the trace's
+     * closing lines may not fit either, and a SIGXFSZ must not kill the recorder for that
+     * (the child keeps the disposition it was given). */
+    signal(SIGXFSZ, SIG_IGN);
     if (!o.out) default_output(out, sizeof out, prog[0], pid);
 
     struct sigaction sa, old_int, old_term, old_hup, old_quit;
@@ -353,10 +357,11 @@ int cmd_record(int argc, char **argv)
     } else if (st.processes == 0 && !st.running) {
         /* the program ran, but the tracer never started in it */
         fprintf(stderr,
-                "conviz record: nothing was traced: '%s' never loaded the tracer (%s).\n"
-                "  A statically linked or set-user-ID program, or one that clears LD_PRELOAD\n"
-                "  before it runs its work, cannot be traced by conviz; '%s' holds no events.\n",
-                prog[0], lib, out);
+                "conviz record: nothing was traced in '%s'; '%s' holds no events.\n"
+                "  Either the tracer said why above, or the program never loaded it (%s):\n"
+                "  a statically linked or set-user-ID program, or one that clears LD_PRELOAD\n"
+                "  before it runs its work, cannot be traced by conviz.\n",
+                prog[0], out, lib);
     } else {
         if (o.state_slices) add_state_slices("conviz record", out, &st);
         if (!o.quiet) print_summary(out, &st);

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -331,10 +332,21 @@ static bool ring_file_create(void)
     uint32_t nslots = cvz_cfg.nslots;
     uint32_t recs = pow2_floor(cvz_cfg.buffer / sizeof(struct cvz_record));
     uint64_t slots_off = CVZ_RING_HDR_SIZE, data_off, size;
+    /* Growing a file past the file-size limit (ulimit -f) is a SIGXFSZ, which would kill the
+     * program: stay below it, with fewer slots, or not trace at all. */
+    struct rlimit fsize;
+    uint64_t limit = getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur != RLIM_INFINITY
+                         ? (uint64_t)fsize.rlim_cur
+                         : UINT64_MAX;
     void *m = MAP_FAILED;
     for (;; nslots /= 2) { /* the mapping is sparse, but RLIMIT_AS may still refuse it */
         data_off = (slots_off + (uint64_t)nslots * sizeof(struct cvz_slot) + 4095) & ~4095ull;
         size = data_off + (uint64_t)nslots * recs * sizeof(struct cvz_record);
+        if (size > limit) {
+            errno = EFBIG;
+            if (nslots <= 64) break;
+            continue;
+        }
         if (ftruncate(fd, (off_t)size) == 0)
             m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (m != MAP_FAILED || nslots <= 64) break;
@@ -633,7 +645,9 @@ void cvz_rec_str_tid(uint16_t kind, uint64_t ts, pid_t tid, const char *args_jso
                            {(void *)args_json, strlen(args_json)},
                            {(void *)cvz_str_suffix, strlen(cvz_str_suffix)}};
     /* one writev on an O_APPEND file: the line lands whole, never interleaved */
-    long w = syscall(SYS_writev, cvz_out_fd, iov, 3);
+    long w = cvz_out_fits(cvz_out_fd, iov[0].iov_len + iov[1].iov_len + iov[2].iov_len)
+                 ? syscall(SYS_writev, cvz_out_fd, iov, 3)
+                 : -1;
     if (w > 0 && cvz_hdr) {
         atomic_fetch_add_explicit(&cvz_hdr->lines, 1, memory_order_relaxed);
         if (ts > atomic_load_explicit(&cvz_hdr->last_ns, memory_order_relaxed))
@@ -903,14 +917,21 @@ static void image_start(const char *via)
         return;
     }
     if (!open_output()) {
-        say("cannot open the trace output; not tracing this process");
+        char msg[4400];
+        snprintf(msg, sizeof msg, "cannot open the trace %s (%s); not tracing this process",
+                 cvz_cfg.out, strerror(errno));
+        say(msg);
         return;
     }
     mkdir(cvz_cfg.ringdir, 0755);
     if (!via) /* a fork child keeps the parent's clock */
         cvz_clock_init(known_tsc_mult(), env_get("CONVIZ_CLOCK"));
     if (!ring_file_create()) {
-        say("cannot create the ring file next to the trace; not tracing this process");
+        char msg[4400];
+        snprintf(msg, sizeof msg,
+                 "cannot create the ring file in %s (%s); not tracing this process",
+                 cvz_cfg.ringdir, strerror(errno));
+        say(msg);
         cvz_close_own(cvz_out_fd);
         cvz_out_fd = -1;
         return;

@@ -106,6 +106,9 @@ extern const char cvz_str_suffix[]; /* "}},\n" */
 
 /* Async-signal-safe helpers used by both sides. */
 void cvz_obuf_flush(struct cvz_obuf *o);
+/* Would `len` more bytes keep the file of fd within the file-size limit (ulimit -f)?  Past it,
+ * a write is a SIGXFSZ, which kills the writer by default: such lines are dropped instead. */
+bool cvz_out_fits(int fd, size_t len);
 void cvz_obuf_record(struct cvz_obuf *o, const struct cvz_record *rec, int pid);
 /* Drain slot `i` of a ring file into `o` (formatting up to `max` records, 0 = all). Returns the
  * number of records formatted. */

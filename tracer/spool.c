@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -336,13 +337,25 @@ size_t cvz_format_record(char *out, const struct cvz_record *r, int pid)
  * (the drain lock, or the finisher alone). */
 static _Atomic int cut_fd = -1;
 
+bool cvz_out_fits(int fd, size_t len)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return true;
+    struct stat st;
+    return fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+           (uint64_t)st.st_size + len <= (uint64_t)rl.rlim_cur;
+}
+
 void cvz_obuf_flush(struct cvz_obuf *o)
 {
     size_t off = 0;
-    if (o->len && atomic_load_explicit(&cut_fd, memory_order_relaxed) == o->fd &&
+    /* Past the file-size limit a write is a SIGXFSZ, which kills the writer by default: the
+     * whole buffer is dropped instead (one line break of a cut line included). */
+    bool fits = o->len && cvz_out_fits(o->fd, o->len + 1);
+    if (fits && atomic_load_explicit(&cut_fd, memory_order_relaxed) == o->fd &&
         syscall(SYS_write, o->fd, "\n", 1) == 1)
         atomic_store_explicit(&cut_fd, -1, memory_order_relaxed);
-    while (off < o->len) {
+    while (fits && off < o->len) {
         long n = syscall(SYS_write, o->fd, o->buf + off, o->len - off);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break; /* disk full or closed: drop, never block the program */

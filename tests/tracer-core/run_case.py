@@ -664,6 +664,25 @@ def case_write_fail(c):
           f"a trace.lost line with reason write counts them ({refused})")
 
 
+def case_fsize_limit(c):
+    """Under a file-size limit (ulimit -f) below the ring file's size the tracer says so and
+    stays out; it never grows a file past the limit, which would kill the program (SIGXFSZ)."""
+    if not c.o.conviz:
+        return SKIP
+    import resource
+    limit = 16 * 1024
+    path = os.path.join(c.tmp, "t.json")
+    p = subprocess.run([c.o.conviz, "record", "-o", path, "--", c.o.prog, "threads", "300"],
+                       env=c.env, cwd=c.tmp, capture_output=True, timeout=60,
+                       preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE,
+                                                             (limit, limit)))
+    check(p.returncode == 0, f"exit status {p.returncode} (153 = SIGXFSZ): {p.stderr!r}")
+    check(p.stdout.strip() == b"300", f"the program ran: {p.stdout!r}")
+    check(b"cannot create the ring file" in p.stderr and b"File too large" in p.stderr,
+          f"the tracer says why it stays out: {p.stderr!r}")
+    check(os.path.getsize(path) <= limit, "the trace stayed within the limit")
+
+
 def case_cli_errors(c):
     if not c.o.conviz:
         return SKIP
