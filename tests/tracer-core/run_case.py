@@ -173,6 +173,29 @@ def case_sigterm_forward(c):
           f"process.exit {ex}")
 
 
+def case_sigterm_busy(c):
+    """A fatal signal that interrupts the tracer while it writes a record, or finds the ring
+    full (a program that locks all the time), still leaves process.exit: 8 runs, each must."""
+    if not c.o.conviz:
+        return SKIP
+    for run in range(8):
+        path = os.path.join(c.tmp, f"b{run}.json")
+        proc = subprocess.Popen([c.o.conviz, "record", "--no-state-slices", "-o", path, "--",
+                                 c.o.prog, "lockloop"], env=c.env, cwd=c.tmp,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        pid = int(proc.stdout.readline())
+        time.sleep(0.02)
+        os.kill(pid, signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        check(proc.returncode == 128 + 15, f"run {run}: status {proc.returncode}: {err!r}")
+        with open(path, "rb") as f:  # tens of MB of lock events: look at the exit lines only
+            ex = [json.loads(line.strip().rstrip(b",")) for line in f if b'"process.exit"' in line]
+        ex = [e for e in ex if e["pid"] == pid]
+        check(len(ex) == 1 and ex[0]["args"]["how"] == "signal",
+              f"run {run}: process.exit {ex}")
+        os.unlink(path)
+
+
 def case_sigkill(c):
     if not c.o.conviz:
         return SKIP

@@ -6,6 +6,8 @@
  *   spin N          N threads spinning ~0.6 s each (CPU-bound)
  *   threads N       N threads created in a loop, each locks once; joined at the end
  *   loop            prints its pid, then locks and sleeps 1 ms forever (to be SIGKILLed)
+ *   lockloop        prints its pid, then locks and unlocks forever (a signal then almost
+ *                   always lands while the tracer is writing a record)
  *   sleep           one thread sleeping 30 ms a few times (for the /proc sampler)
  *   exec_fail       execl of a missing program fails; then locks 3 times and sleeps 50 ms
  *   fd              prints the fd number open() returns (the tracer's fds must not show)
@@ -277,6 +279,12 @@ int main(int argc, char **argv)
             lock_n(1);
             usleep(1000);
         }
+    }
+    if (strcmp(mode, "lockloop") == 0) {
+        printf("%d\n", (int)getpid());
+        fflush(stdout);
+        for (;;)
+            lock_n(1);
     }
     if (strcmp(mode, "exec_fail") == 0) {
         execl("/nonexistent/program", "program", (char *)NULL);
