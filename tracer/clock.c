@@ -49,19 +49,44 @@ static inline uint64_t convert(uint64_t tsc, uint64_t btsc, uint64_t bns, uint64
     return bns + (uint64_t)(((unsigned __int128)d * mult) >> 32);
 }
 
-uint64_t cvz_now(void)
+/* rdtsc is not ordered with the instructions before it: after a lock returns it may read the
+ * counter before the lock's cmpxchg completed (waiting for the lock's cache line, tens of ns),
+ * a stamp earlier than the acquisition and earlier than the previous holder's release stamp
+ * (CI saw two holders overlap by a few ns).  lfence makes it wait for what comes before.  It
+ * costs 10-20 ns, so only acquisition stamps pay it (cvz_now_ordered); a release stamp, taken
+ * before the unlock, can only come early, which is harmless. */
+static inline uint64_t ordered_tsc(void)
 {
-    if (__builtin_expect(!use_tsc, 0)) return gettime_ns();
+    _mm_lfence();
+    return __rdtsc();
+}
+
+static inline uint64_t now_tsc(bool ordered)
+{
     for (;;) {
         uint32_t s = atomic_load_explicit(&clk.seq, memory_order_acquire);
         uint64_t btsc = atomic_load_explicit(&clk.base_tsc, memory_order_relaxed);
         uint64_t bns = atomic_load_explicit(&clk.base_ns, memory_order_relaxed);
         uint64_t mult = atomic_load_explicit(&clk.mult, memory_order_relaxed);
+        /* read inside the seqlock: a counter value read after a re-anchoring must not be
+         * converted with the function it replaced */
+        uint64_t tsc = ordered ? ordered_tsc() : __rdtsc();
         atomic_thread_fence(memory_order_acquire);
         if (__builtin_expect(
                 (s & 1) == 0 && atomic_load_explicit(&clk.seq, memory_order_relaxed) == s, 1))
-            return convert(__rdtsc(), btsc, bns, mult);
+            return convert(tsc, btsc, bns, mult);
     }
+}
+
+uint64_t cvz_now_ordered(void)
+{
+    return __builtin_expect(!use_tsc, 0) ? gettime_ns() : now_tsc(true);
+}
+
+uint64_t cvz_now(void)
+{
+    if (__builtin_expect(!use_tsc, 0)) return gettime_ns();
+    return now_tsc(false);
 }
 
 /* A (tsc, ns) pair read as close together as possible. */
@@ -161,7 +186,17 @@ void cvz_clock_adjust(void)
     double lim = (double)rate / 100;
     if (adj > lim) adj = lim;
     if (adj < -lim) adj = -lim;
-    publish(t, f, (uint64_t)((double)rate + adj));
+    /* Re-anchor where the old function is now, once readers are kept out (seq odd): every
+     * value converted with the old slope came from a counter read before this point, so
+     * the new function, continuous here, never goes below one of them. */
+    uint32_t s = atomic_load_explicit(&clk.seq, memory_order_relaxed);
+    atomic_store_explicit(&clk.seq, s + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
+    uint64_t now = ordered_tsc();
+    atomic_store_explicit(&clk.base_ns, convert(now, btsc, bns, mult), memory_order_relaxed);
+    atomic_store_explicit(&clk.base_tsc, now, memory_order_relaxed);
+    atomic_store_explicit(&clk.mult, (uint64_t)((double)rate + adj), memory_order_relaxed);
+    atomic_store_explicit(&clk.seq, s + 2, memory_order_release);
 }
 #else
 uint64_t cvz_now(void)
@@ -177,4 +212,8 @@ uint64_t cvz_clock_mult(void)
     return 0;
 }
 void cvz_clock_adjust(void) {}
+uint64_t cvz_now_ordered(void)
+{
+    return gettime_ns();
+}
 #endif

@@ -68,6 +68,9 @@ struct cvz_record {
 
 /* Current time, CLOCK_MONOTONIC ns (cheap: vDSO or calibrated TSC). */
 uint64_t cvz_now(void);
+/* The same, read only once everything before it completed: for a stamp right after a lock
+ * was taken, which must not come before that (nor before the previous holder's release). */
+uint64_t cvz_now_ordered(void);
 /* This thread's kernel tid (cached in TLS). */
 pid_t cvz_tid(void);
 /* True once the core is initialised and tracing is on for this process. */

@@ -350,7 +350,7 @@ void cvz_w_acquired(int kind, const void *obj, int mode, int res, uint64_t t_req
 {
     if (!cvz_enter()) return;
     cvz_w_declare(kind, obj, caller);
-    uint64_t ts = cvz_now();
+    uint64_t ts = cvz_now_ordered();
     uint32_t depth = 0;
     if (res == CVZ_ACQ_OK)
         depth = held_push(obj, ts, mode);
@@ -474,6 +474,11 @@ void cvz_w_block_end(struct cvz_w_block *blk, uint64_t target, int64_t ret, uint
 
 /* ==== weak fallbacks of the contract additions ==================================================
  */
+
+__attribute__((weak)) uint64_t cvz_now_ordered(void)
+{
+    return cvz_now();
+}
 
 __attribute__((weak)) bool cvz_lttng_on(void)
 {
