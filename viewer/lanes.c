@@ -1230,7 +1230,7 @@ static void lock_draw(struct app *app, const struct lane *lane, int y)
     cvz_ns back = app->obj_max_hold ? app->obj_max_hold[lane->index] : 0;
     size_t a = holds_lower(o, v->t0 - back - 1), b = holds_lower(o, v->t1 + 1);
     int width = v->x1 - v->x0; /* the caller clips to the lane */
-    if (b - a > (size_t)width * 6) {
+    if (b - a > (size_t)width * 2) {
         /* too many to draw one by one: per column, whether the object was taken and whether
          * someone waited, painted as runs of equal columns */
         rgba c = blocked_style[CVZ_R_LOCK].color;

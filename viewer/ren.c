@@ -357,7 +357,9 @@ static SDL_Texture *hatch_tile(enum pattern pat, rgba c, int *size)
 
 void ren_hatch(int x, int y, int w, int h, enum pattern pat, rgba c)
 {
-    if (pat == PAT_NONE || pat >= PAT__COUNT || w <= 0 || h <= 0) return;
+    /* under 3 pixels a pattern cannot show: one texture copy per tile would only cost time
+     * (zoomed out, a lock lane draws thousands of such slivers per frame) */
+    if (pat == PAT_NONE || pat >= PAT__COUNT || w < 3 || h <= 0) return;
     int n = 0;
     SDL_Texture *tex = hatch_tile(pat, c, &n);
     if (!tex || n <= 0) return;
