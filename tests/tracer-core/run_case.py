@@ -106,6 +106,13 @@ class Case:
                            stderr=subprocess.PIPE, timeout=timeout)
         return p, path
 
+    def start_record(self, path, args, record_opts=()):
+        """`conviz record` of a program that prints its pid first: (Popen, pid)."""
+        proc = subprocess.Popen([self.o.conviz, "record", *record_opts, "-o", path, "--", *args],
+                                env=self.env, cwd=self.tmp, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        return proc, int(proc.stdout.readline())
+
     def preload(self, args, out="t.json", extra_env=None, timeout=60):
         path = os.path.join(self.tmp, out)
         env = dict(self.env)
@@ -160,9 +167,7 @@ def case_sigterm_forward(c):
     if not c.o.conviz:
         return SKIP
     path = os.path.join(c.tmp, "s.json")
-    proc = subprocess.Popen([c.o.conviz, "record", "-o", path, "--", c.o.prog, "loop"],
-                            env=c.env, cwd=c.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    pid = int(proc.stdout.readline())
+    proc, pid = c.start_record(path, [c.o.prog, "loop"])
     time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
@@ -180,10 +185,7 @@ def case_sigterm_busy(c):
         return SKIP
     for run in range(8):
         path = os.path.join(c.tmp, f"b{run}.json")
-        proc = subprocess.Popen([c.o.conviz, "record", "--no-state-slices", "-o", path, "--",
-                                 c.o.prog, "lockloop"], env=c.env, cwd=c.tmp,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        pid = int(proc.stdout.readline())
+        proc, pid = c.start_record(path, [c.o.prog, "lockloop"], ["--no-state-slices"])
         time.sleep(0.02)
         os.kill(pid, signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
@@ -200,9 +202,7 @@ def case_sigkill(c):
     if not c.o.conviz:
         return SKIP
     path = os.path.join(c.tmp, "k.json")
-    proc = subprocess.Popen([c.o.conviz, "record", "-o", path, "--", c.o.prog, "loop"],
-                            env=c.env, cwd=c.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    pid = int(proc.stdout.readline())
+    proc, pid = c.start_record(path, [c.o.prog, "loop"])
     time.sleep(0.3)
     os.kill(pid, signal.SIGKILL)
     out, err = proc.communicate(timeout=30)
